@@ -1,0 +1,45 @@
+# ocl-build. `make demo` and `make test` install what they need (hack/deps.sh).
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+export CGO_ENABLED := 1
+TAGS := cni containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper
+export TAGS
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+BIN := bin/ocl-build
+GOTEST_TIMEOUT ?= 20m
+
+.PHONY: all build deps test unit fuzz demo bench fixtures clean
+
+all: build
+
+deps:
+	@bash hack/deps.sh
+
+build:
+	go build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ocl-build
+
+test: deps
+	go vet -tags "$(TAGS)" ./...
+	go test -tags "$(TAGS)" -timeout $(GOTEST_TIMEOUT) ./...
+	bash hack/fuzz.sh
+
+unit:
+	go test -tags "$(TAGS)" -short ./...
+
+# `make fuzz FUZZTIME=10m` fuzzes every target for as long as asked.
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),5m) LINT_FUZZTIME=$(or $(FUZZTIME),5m) bash hack/fuzz.sh
+
+fixtures: deps
+	bash testdata/fixtures/build.sh
+
+demo: deps build
+	bash hack/demo.sh
+
+bench: deps build
+	bash bench/run.sh
+
+clean:
+	rm -rf bin
