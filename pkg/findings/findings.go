@@ -76,6 +76,9 @@ type Rule struct {
 	Severity Severity // default severity
 	Short    string   // one line: what fires it
 	Help     string   // why it matters and how to fix it
+	// OptIn rules are off unless enabled (config override or Options), for
+	// checks that are right for some projects and noise for most.
+	OptIn bool
 }
 
 // Sort orders findings by file, line, column, then rule ID.

@@ -1,0 +1,441 @@
+// Package build pre-builds an On-Cluster Layering Containerfile with the
+// buildah library the way the Machine Config Operator's build pod does
+// (buildah bud, chroot isolation, host network, the operator's mounts and
+// proxy build args), into a local containers/storage store.
+package build
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/containers/buildah/define"
+	"github.com/containers/buildah/imagebuildah"
+	"github.com/containers/image/v5/copy"
+	"github.com/containers/image/v5/oci/archive"
+	"github.com/containers/image/v5/signature"
+	istorage "github.com/containers/image/v5/storage"
+	"github.com/containers/image/v5/types"
+	"github.com/containers/storage"
+	"github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Pull policies, as podman's --pull.
+const (
+	PullMissing = "missing"
+	PullAlways  = "always"
+	PullNever   = "never"
+	PullNewer   = "newer"
+)
+
+// Options describe one build. ContextDir and Containerfile are required;
+// everything else has the cluster's (or podman's) default.
+type Options struct {
+	// ContextDir is the build context: Containerfile,
+	// machineconfig/machineconfig.json.gz, openshift-config-user-ca-bundle.crt
+	// (mco.WriteContext writes it). Nothing else is visible to COPY, as on
+	// the cluster.
+	ContextDir string
+	// Containerfile defaults to ContextDir/Containerfile.
+	Containerfile string
+
+	Store    StoreOptions
+	Registry RegistryOptions
+
+	// Tag names the result, e.g. localhost/ocl-build/worker:latest.
+	Tag string
+	// NoCache turns off the layer cache (on by default).
+	NoCache bool
+	// Pull is the pull policy for FROM images: missing (default), always,
+	// never, newer.
+	Pull string
+
+	// Directories copied and mounted into every RUN like the operator's
+	// etc-pki-entitlement, etc-yum-repos-d and etc-pki-rpm-gpg volumes.
+	EntitlementDir, YumReposDir, RPMGPGDir string
+
+	// Proxies become the HTTP_PROXY/HTTPS_PROXY/NO_PROXY build args (always
+	// passed, empty when unset, as the cluster does).
+	HTTPProxy, HTTPSProxy, NoProxy string
+	// BuildArgs adds further --build-arg values.
+	BuildArgs map[string]string
+
+	// OCIArchive, when set, also writes the image to this oci-archive file.
+	OCIArchive string
+
+	// BaseImage is the image the Containerfile's FROM lines name; when set,
+	// Result reports its digest as pulled into the store.
+	BaseImage string
+
+	// Out receives the build steps and RUN output; Progress receives pull
+	// progress (bars when it is a terminal, plain lines otherwise). Nil
+	// discards. Logs is where buildah's own logrus messages go (nil: stderr).
+	Out, Progress, Logs io.Writer
+}
+
+// Result describes the built image.
+type Result struct {
+	ImageID    string
+	Tag        string
+	Size       int64 // bytes in the store, all layers
+	Elapsed    time.Duration
+	BaseImage  string
+	BaseDigest digest.Digest
+	// Reference is the image's containers-storage reference with the store
+	// spelled out, for rpmdiff, push and skopeo.
+	Reference string
+	Store     StoreOptions
+}
+
+// StepError is a build step that failed: which step, its instruction and the
+// last lines it printed.
+type StepError struct {
+	Step        string // "[2/2] STEP 5/7"
+	Instruction string // "RUN dnf install -y foo"
+	Output      []string
+	Err         error
+}
+
+func (e *StepError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s failed: %s: %v", e.Step, e.Instruction, e.Err)
+	if len(e.Output) > 0 {
+		b.WriteString("\nlast output lines:")
+		for _, l := range e.Output {
+			b.WriteString("\n  ")
+			b.WriteString(l)
+		}
+	}
+	return b.String()
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// IsPull reports whether the failure happened while fetching a FROM image
+// (credentials, network, TLS) rather than in the Containerfile's own work.
+func (e *StepError) IsPull() bool {
+	return strings.HasPrefix(strings.ToUpper(e.Instruction), "FROM ")
+}
+
+// Build runs the build and returns the committed image. On error or when ctx
+// is cancelled, it stops RUN processes, removes its build containers and
+// unmounts them before returning.
+func Build(ctx context.Context, o Options) (res *Result, err error) {
+	start := time.Now()
+	if o.ContextDir == "" {
+		return nil, errors.New("build: no context directory")
+	}
+	ctxDir, err := filepath.Abs(o.ContextDir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(ctxDir); err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("build context %s is not a directory", ctxDir)
+	}
+	cf := o.Containerfile
+	if cf == "" {
+		cf = filepath.Join(ctxDir, "Containerfile")
+	}
+	if cf, err = filepath.Abs(cf); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(cf); err != nil {
+		return nil, fmt.Errorf("containerfile: %w", err)
+	}
+	pull, err := pullPolicy(o.Pull)
+	if err != nil {
+		return nil, err
+	}
+	so, err := o.Store.Resolved()
+	if err != nil {
+		return nil, err
+	}
+
+	tmp, err := os.MkdirTemp("", "ocl-build-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	sys, err := o.Registry.SystemContext()
+	if err != nil {
+		return nil, err
+	}
+	policy, err := policyPath(o.Registry.SignaturePolicy, tmp)
+	if err != nil {
+		return nil, err
+	}
+	sys.SignaturePolicyPath = policy
+
+	var mounts []string
+	for _, m := range []struct{ src, dst string }{
+		{o.EntitlementDir, EntitlementMountPoint},
+		{o.YumReposDir, YumReposMountPoint},
+		{o.RPMGPGDir, RPMGPGMountPoint},
+	} {
+		if m.src == "" {
+			continue
+		}
+		spec, err := stageMount(tmp, m.src, m.dst)
+		if err != nil {
+			return nil, err
+		}
+		mounts = append(mounts, spec)
+	}
+
+	ulimits, err := currentUlimits()
+	if err != nil {
+		return nil, err
+	}
+
+	args := map[string]string{
+		"HTTP_PROXY":  o.HTTPProxy,
+		"HTTPS_PROXY": o.HTTPSProxy,
+		"NO_PROXY":    o.NoProxy,
+	}
+	for k, v := range o.BuildArgs {
+		args[k] = v
+	}
+
+	store, err := OpenStore(so)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if _, serr := store.Shutdown(false); serr != nil && err == nil {
+			err = fmt.Errorf("closing storage: %w", serr)
+		}
+	}()
+
+	suffix := "ocl-build-" + randomHex(6)
+	steps := newStepLog()
+	out := steps.writer(o.Out)
+	progress := o.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	logs := o.Logs
+	if logs == nil {
+		logs = os.Stderr
+	}
+
+	bo := define.BuildOptions{
+		ContextDirectory: ctxDir,
+		PullPolicy:       pull,
+		Isolation:        define.IsolationChroot,
+		Args:             args,
+		Output:           o.Tag,
+		Out:              out,
+		Err:              steps.writer(logs),
+		ReportWriter:     progress,
+		OutputFormat:     define.OCIv1ImageManifest,
+		SystemContext:    sys,
+		// chroot isolation cannot make namespaces of its own; the RUN shares
+		// the host network (dnf needs its repos) as in the build pod.
+		NamespaceOptions: define.NamespaceOptions{{Name: string(specs.NetworkNamespace), Host: true}},
+		ConfigureNetwork: define.NetworkDisabled,
+		NetworkInterface: hostNetwork{},
+		IDMappingOptions: &define.IDMappingOptions{HostUIDMapping: true, HostGIDMapping: true},
+		CommonBuildOpts: &define.CommonBuildOptions{
+			Ulimit:  ulimits,
+			Volumes: mounts,
+		},
+		TransientMounts:         mounts,
+		SignaturePolicyPath:     policy,
+		Layers:                  !o.NoCache,
+		NoCache:                 o.NoCache,
+		RemoveIntermediateCtrs:  true,
+		ForceRmIntermediateCtrs: true,
+		ContainerSuffix:         suffix,
+		MaxPullPushRetries:      2,
+		PullPushRetryDelay:      2 * time.Second,
+	}
+
+	type built struct {
+		id  string
+		err error
+	}
+	done := make(chan built, 1)
+	go func() {
+		id, _, err := imagebuildah.BuildDockerfiles(ctx, store, bo, cf)
+		done <- built{id, err}
+	}()
+	var b built
+	select {
+	case b = <-done:
+	case <-ctx.Done():
+		// A RUN under chroot isolation ignores the context: stop it, and
+		// keep stopping late starters until buildah gives up.
+		tick := time.NewTicker(200 * time.Millisecond)
+	wait:
+		for {
+			killRunSubtrees()
+			select {
+			case b = <-done:
+				break wait
+			case <-tick.C:
+			}
+		}
+		tick.Stop()
+		if b.err == nil {
+			b.err = ctx.Err()
+		}
+	}
+	if b.err != nil {
+		cerr := removeBuildContainers(store, suffix)
+		if ctx.Err() != nil {
+			err = fmt.Errorf("build interrupted: %w", ctx.Err())
+		} else {
+			step, instr, tail := steps.current()
+			if step != "" {
+				err = &StepError{Step: step, Instruction: instr, Output: tail, Err: b.err}
+			} else {
+				err = b.err
+			}
+		}
+		if cerr != nil {
+			err = fmt.Errorf("%w (and cleanup: %v)", err, cerr)
+		}
+		return nil, err
+	}
+	if err := removeBuildContainers(store, suffix); err != nil {
+		return nil, err
+	}
+
+	res = &Result{
+		ImageID:   b.id,
+		Tag:       o.Tag,
+		BaseImage: o.BaseImage,
+		Reference: so.Reference(b.id),
+		Store:     so,
+	}
+	if size, err := store.ImageSize(b.id); err == nil {
+		res.Size = size
+	}
+	if o.BaseImage != "" {
+		if d, err := storedDigest(store, o.BaseImage); err == nil {
+			res.BaseDigest = d
+		}
+	}
+	if o.OCIArchive != "" {
+		if err := writeOCIArchive(ctx, store, b.id, o.Tag, o.OCIArchive, sys); err != nil {
+			return nil, err
+		}
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+func pullPolicy(s string) (define.PullPolicy, error) {
+	switch s {
+	case "", PullMissing:
+		return define.PullIfMissing, nil
+	case PullAlways:
+		return define.PullAlways, nil
+	case PullNever:
+		return define.PullNever, nil
+	case PullNewer:
+		return define.PullIfNewer, nil
+	}
+	return 0, fmt.Errorf("pull policy %q: want missing, always, never or newer", s)
+}
+
+// currentUlimits passes our own limits down explicitly: buildah's defaults
+// try to raise RLIMIT_NPROC and fail with EPERM.
+func currentUlimits() ([]string, error) {
+	var out []string
+	for _, l := range []struct {
+		name string
+		res  int
+	}{{"nofile", syscall.RLIMIT_NOFILE}, {"nproc", 6 /* RLIMIT_NPROC */}} {
+		var r syscall.Rlimit
+		if err := syscall.Getrlimit(l.res, &r); err != nil {
+			return nil, fmt.Errorf("getrlimit %s: %w", l.name, err)
+		}
+		out = append(out, fmt.Sprintf("%s=%s:%s", l.name, limitString(r.Cur), limitString(r.Max)))
+	}
+	return out, nil
+}
+
+func limitString(v uint64) string {
+	if v == ^uint64(0) {
+		return "-1"
+	}
+	return fmt.Sprint(v)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// storedDigest is the manifest digest of the named image as the store holds it.
+func storedDigest(store storage.Store, name string) (digest.Digest, error) {
+	ref, err := istorage.Transport.ParseStoreReference(store, name)
+	if err != nil {
+		return "", err
+	}
+	img, err := istorage.Transport.GetStoreImage(store, ref)
+	if err != nil {
+		return "", err
+	}
+	if len(img.Digests) > 0 && img.Digest == "" {
+		return img.Digests[0], nil
+	}
+	return img.Digest, nil
+}
+
+// writeOCIArchive copies the image to an oci-archive, atomically: a temp
+// file in the same directory renamed into place.
+func writeOCIArchive(ctx context.Context, store storage.Store, id, tag, path string, sys *types.SystemContext) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".ocl-build-*.tar")
+	if err != nil {
+		return fmt.Errorf("oci-archive: %w", err)
+	}
+	tmpPath := f.Name()
+	f.Close()
+	os.Remove(tmpPath) // the transport creates it
+	defer os.Remove(tmpPath)
+
+	src, err := istorage.Transport.ParseStoreReference(store, id)
+	if err != nil {
+		return err
+	}
+	named := ""
+	if tag != "" {
+		named = tag
+	}
+	dst, err := archive.NewReference(tmpPath, named)
+	if err != nil {
+		return fmt.Errorf("oci-archive %s: %w", path, err)
+	}
+	pol, err := signature.DefaultPolicy(sys)
+	if err != nil {
+		return err
+	}
+	pc, err := signature.NewPolicyContext(pol)
+	if err != nil {
+		return err
+	}
+	defer pc.Destroy()
+	if _, err := copy.Image(ctx, pc, dst, src, &copy.Options{SourceCtx: sys, DestinationCtx: sys}); err != nil {
+		return fmt.Errorf("writing oci-archive %s: %w", path, err)
+	}
+	if err := os.Chmod(tmpPath, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmpPath, path)
+}

@@ -1,0 +1,86 @@
+package build
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/containers/image/v5/types"
+)
+
+// DefaultPolicyPath is where podman and skopeo read their signature policy.
+const DefaultPolicyPath = "/etc/containers/policy.json"
+
+// RegistryOptions are the pull/push settings shared with podman's flags.
+type RegistryOptions struct {
+	// AuthFile is a containers-auth.json / .dockerconfigjson file, usually
+	// the merged pull secret; empty means REGISTRY_AUTH_FILE, then the
+	// containers/image defaults.
+	AuthFile string
+	// CertDir holds *.crt CA files (and client cert/key pairs) for every
+	// registry; empty means /etc/containers/certs.d/<host>.
+	CertDir string
+	// InsecureSkipTLSVerify is --tls-verify=false (verification is on by default).
+	InsecureSkipTLSVerify bool
+	// RegistriesConf overrides /etc/containers/registries.conf.
+	RegistriesConf string
+	// SignaturePolicy overrides /etc/containers/policy.json.
+	SignaturePolicy string
+}
+
+// AuthFilePath is the credentials file in effect: the explicit one, else
+// $REGISTRY_AUTH_FILE (podman's rule), else "" for the library defaults.
+func (r RegistryOptions) AuthFilePath() string {
+	if r.AuthFile != "" {
+		return r.AuthFile
+	}
+	return os.Getenv("REGISTRY_AUTH_FILE")
+}
+
+// SystemContext is the containers/image view of these options.
+func (r RegistryOptions) SystemContext() (*types.SystemContext, error) {
+	sc := &types.SystemContext{
+		AuthFilePath:                r.AuthFilePath(),
+		DockerCertPath:              r.CertDir,
+		SystemRegistriesConfPath:    r.RegistriesConf,
+		SignaturePolicyPath:         r.SignaturePolicy,
+		DockerInsecureSkipTLSVerify: types.NewOptionalBool(r.InsecureSkipTLSVerify),
+		OCIInsecureSkipTLSVerify:    r.InsecureSkipTLSVerify,
+	}
+	if sc.AuthFilePath != "" {
+		if _, err := os.Stat(sc.AuthFilePath); err != nil {
+			return nil, fmt.Errorf("authfile: %w", err)
+		}
+	}
+	if r.CertDir != "" {
+		if fi, err := os.Stat(r.CertDir); err != nil {
+			return nil, fmt.Errorf("cert-dir: %w", err)
+		} else if !fi.IsDir() {
+			return nil, fmt.Errorf("cert-dir: %s is not a directory", r.CertDir)
+		}
+	}
+	return sc, nil
+}
+
+// insecurePolicy accepts every image: what a machine without a policy.json
+// gets, since the cluster's build pod does not verify signatures either.
+const insecurePolicy = `{"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker-daemon":{"":[{"type":"insecureAcceptAnything"}]}}}` + "\n"
+
+// policyPath returns the signature policy to use: the explicit one, else the
+// system one, else an accept-anything policy written under tmp.
+func policyPath(explicit, tmp string) (string, error) {
+	if explicit != "" {
+		if _, err := os.Stat(explicit); err != nil {
+			return "", fmt.Errorf("signature policy: %w", err)
+		}
+		return explicit, nil
+	}
+	if _, err := os.Stat(DefaultPolicyPath); err == nil {
+		return DefaultPolicyPath, nil
+	}
+	p := filepath.Join(tmp, "policy.json")
+	if err := os.WriteFile(p, []byte(insecurePolicy), 0o600); err != nil {
+		return "", err
+	}
+	return p, nil
+}

@@ -1,0 +1,208 @@
+package containerfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/ocl-build/ocl-build/pkg/findings"
+)
+
+// doc is one parsed Containerfile with everything the rules look at.
+type doc struct {
+	file   string
+	src    string
+	lines  []string // raw lines, without line terminators
+	escape rune
+	insts  []*inst
+	stages []*stage
+	meta   []*inst // ARGs before the first FROM
+	out    []findings.Finding
+	sup    findings.Suppressions
+}
+
+// inst is one instruction with its place in the file.
+type inst struct {
+	node      *parser.Node
+	cmd       string // lower case: run, copy, from...
+	line, end int    // first and last line (1-based)
+	col       int
+	stage     *stage
+	parsed    any // *instructions.RunCommand, ... nil when it did not parse
+	run       *script
+	flags     map[string][]string // --name=value flags as written
+}
+
+// stage is one FROM and its instructions.
+type stage struct {
+	index  int
+	name   string // lower case alias ("" when none)
+	base   string // as written in FROM
+	from   *inst
+	parent *stage // earlier stage named by base, nil for images
+	insts  []*inst
+}
+
+// descendsFrom reports whether the stage's chain of bases reaches image name.
+func (s *stage) descendsFrom(name string) bool {
+	for st, n := s, 0; st != nil && n < 1000; st, n = st.parent, n+1 {
+		if st.parent == nil && strings.EqualFold(st.base, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// chain is the stage and its ancestors, ancestors first.
+func (s *stage) chain() []*stage {
+	var out []*stage
+	for st, n := s, 0; st != nil && n < 1000; st, n = st.parent, n+1 {
+		out = append([]*stage{st}, out...)
+	}
+	return out
+}
+
+var errNoInstructions = errors.New("no instructions")
+
+// parseDoc parses src; a parse failure is reported as an OCL100 finding and
+// yields a nil doc.
+func parseDoc(file, src string) (*doc, error) {
+	d := &doc{file: file, src: src, lines: splitLines(src)}
+	res, err := parser.Parse(strings.NewReader(src))
+	if err != nil {
+		if strings.Contains(err.Error(), "file with no instructions") {
+			return d, errNoInstructions
+		}
+		return d, err
+	}
+	d.escape = res.EscapeToken
+	var cur *stage
+	names := map[string]*stage{}
+	for _, n := range res.AST.Children {
+		in := &inst{node: n, cmd: strings.ToLower(n.Value), line: n.StartLine, end: n.EndLine, col: d.colOf(n.StartLine)}
+		in.flags = parseFlags(n.Flags)
+		v, perr := instructions.ParseInstruction(n)
+		if perr != nil {
+			d.add(in.line, in.col, RuleParse, "%s: %s", strings.ToUpper(in.cmd), cleanErr(perr))
+		} else {
+			in.parsed = v
+		}
+		if st, ok := v.(*instructions.Stage); ok && perr == nil {
+			cur = &stage{index: len(d.stages), name: strings.ToLower(st.Name), base: st.BaseName, from: in}
+			if p, ok := names[strings.ToLower(st.BaseName)]; ok {
+				cur.parent = p
+			}
+			if cur.name != "" {
+				names[cur.name] = cur
+			}
+			d.stages = append(d.stages, cur)
+		} else if in.cmd == "from" && cur == nil {
+			// An unparsable FROM still opens a stage for the rules that follow.
+			cur = &stage{index: len(d.stages), from: in}
+			d.stages = append(d.stages, cur)
+		}
+		in.stage = cur
+		if cur == nil {
+			if in.cmd == "arg" {
+				d.meta = append(d.meta, in)
+			}
+		} else {
+			cur.insts = append(cur.insts, in)
+		}
+		d.insts = append(d.insts, in)
+	}
+	return d, nil
+}
+
+// add records a finding at a line and column of the file with the rule's
+// default severity.
+func (d *doc) add(line, col int, rule, format string, args ...any) {
+	d.out = append(d.out, findings.Finding{
+		File: d.file, Line: line, Column: col, Rule: rule,
+		Severity: ruleByID[rule].Severity, Message: fmt.Sprintf(format, args...),
+	})
+}
+
+func (d *doc) addAt(in *inst, rule, format string, args ...any) {
+	d.add(in.line, in.col, rule, format, args...)
+}
+
+// colOf is the 1-based column of the first non-blank character of a line.
+func (d *doc) colOf(line int) int {
+	if line < 1 || line > len(d.lines) {
+		return 1
+	}
+	l := d.lines[line-1]
+	return len(l) - len(strings.TrimLeft(l, " \t")) + 1
+}
+
+func splitLines(src string) []string {
+	ls := strings.Split(src, "\n")
+	for i, l := range ls {
+		ls[i] = strings.TrimSuffix(l, "\r")
+	}
+	return ls
+}
+
+// parseFlags reads --name=value instruction flags as written.
+func parseFlags(fs []string) map[string][]string {
+	if len(fs) == 0 {
+		return nil
+	}
+	m := map[string][]string{}
+	for _, f := range fs {
+		f = strings.TrimPrefix(f, "--")
+		name, val, _ := strings.Cut(f, "=")
+		m[strings.ToLower(name)] = append(m[strings.ToLower(name)], val)
+	}
+	return m
+}
+
+// mounts splits each --mount value into its key=value fields.
+func (in *inst) mounts() []map[string]string {
+	var out []map[string]string
+	for _, v := range in.flags["mount"] {
+		m := map[string]string{"type": "bind"}
+		for _, kv := range strings.Split(v, ",") {
+			k, val, ok := strings.Cut(kv, "=")
+			if !ok {
+				val = "true"
+			}
+			k = strings.ToLower(strings.TrimSpace(k))
+			switch k {
+			case "dst", "destination":
+				k = "target"
+			case "src":
+				k = "source"
+			}
+			m[k] = strings.Trim(strings.TrimSpace(val), `"'`)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+var lineRe = regexp.MustCompile(`^(?:dockerfile parse error )?line (\d+): `)
+
+// cleanErr flattens a parser error to one line without its location prefix.
+func cleanErr(err error) string {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	return lineRe.ReplaceAllString(msg, "")
+}
+
+// errLine digs the first line number out of a buildkit parser error.
+func errLine(err error) int {
+	var el *parser.ErrorLocation
+	if errors.As(err, &el) && len(el.Locations) > 0 && len(el.Locations[0]) > 0 {
+		return el.Locations[0][0].Start.Line
+	}
+	return 0
+}
+
+// stripBOM drops a UTF-8 byte-order mark, which editors on Windows add.
+func stripBOM(b []byte) []byte { return bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) }

@@ -1,0 +1,123 @@
+package findings
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Pragma is an inline suppression written in a comment of the linted file:
+//
+//	# ocl-build ignore=OCL202,OCL214        (the next instruction only)
+//	# ocl-build global ignore=OCL212        (the whole file)
+//
+// "all" stands for every rule.
+type Pragma struct {
+	Global bool
+	Rules  []string
+}
+
+var (
+	pragmaRe = regexp.MustCompile(`^ocl-build\s+(global\s+)?ignore\s*=\s*(.*)$`)
+	ruleIDRe = regexp.MustCompile(`^OCL[0-9]{3}$`)
+)
+
+// ParsePragma reads the text of one comment (without its leading '#').
+// ok is false when the comment is not an ocl-build pragma; err is set when it
+// is one but malformed, so a typo does not silently stop suppressing.
+func ParsePragma(comment string) (p Pragma, ok bool, err error) {
+	c := strings.TrimSpace(comment)
+	if !strings.HasPrefix(c, "ocl-build") {
+		return Pragma{}, false, nil
+	}
+	m := pragmaRe.FindStringSubmatch(c)
+	if m == nil {
+		return Pragma{}, true, fmt.Errorf("malformed ocl-build pragma %q (want \"ocl-build ignore=OCLnnn,...\" or \"ocl-build global ignore=OCLnnn,...\")", c)
+	}
+	p.Global = m[1] != ""
+	list := m[2]
+	// Anything after whitespace that follows the list is a trailing remark.
+	for _, part := range strings.Split(list, ",") {
+		id := strings.TrimSpace(part)
+		if i := strings.IndexAny(id, " \t"); i >= 0 {
+			id = id[:i]
+		}
+		if id == "" {
+			continue
+		}
+		if strings.EqualFold(id, "all") {
+			p.Rules = append(p.Rules, "all")
+			continue
+		}
+		id = strings.ToUpper(id)
+		if !ruleIDRe.MatchString(id) {
+			return Pragma{}, true, fmt.Errorf("ocl-build pragma names %q, which is not a rule ID (OCLnnn)", id)
+		}
+		p.Rules = append(p.Rules, id)
+	}
+	if len(p.Rules) == 0 {
+		return Pragma{}, true, fmt.Errorf("ocl-build pragma %q names no rule", c)
+	}
+	return p, true, nil
+}
+
+// Suppressions collects pragmas of one file and filters its findings.
+type Suppressions struct {
+	global map[string]bool
+	ranges []suppressedRange
+}
+
+type suppressedRange struct {
+	file       string
+	start, end int
+	rules      map[string]bool
+}
+
+// AddGlobal suppresses rules for every finding of the file.
+func (s *Suppressions) AddGlobal(rules ...string) {
+	if s.global == nil {
+		s.global = map[string]bool{}
+	}
+	for _, r := range rules {
+		s.global[r] = true
+	}
+}
+
+// AddLines suppresses rules for findings of file on lines start..end inclusive
+// (an instruction's span). An empty file matches any file.
+func (s *Suppressions) AddLines(file string, start, end int, rules ...string) {
+	m := map[string]bool{}
+	for _, r := range rules {
+		m[r] = true
+	}
+	s.ranges = append(s.ranges, suppressedRange{file: file, start: start, end: end, rules: m})
+}
+
+// Empty reports whether nothing is suppressed.
+func (s *Suppressions) Empty() bool { return s == nil || (len(s.global) == 0 && len(s.ranges) == 0) }
+
+// Filter drops the suppressed findings; it reuses fs's backing array.
+func (s *Suppressions) Filter(fs []Finding) []Finding {
+	if s.Empty() {
+		return fs
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if !s.suppressed(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (s *Suppressions) suppressed(f Finding) bool {
+	if s.global["all"] || s.global[f.Rule] {
+		return true
+	}
+	for _, r := range s.ranges {
+		if (r.file == "" || r.file == f.File) && f.Line >= r.start && f.Line <= r.end && (r.rules["all"] || r.rules[f.Rule]) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,311 @@
+// Package image opens container images on every containers/image transport
+// (and plain local directories) and streams their layers, so callers can read
+// single files out of an image without extracting it.
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cimage "github.com/containers/image/v5/image"
+	"github.com/containers/image/v5/pkg/blobinfocache/none"
+	"github.com/containers/image/v5/pkg/compression"
+	"github.com/containers/image/v5/transports"
+	"github.com/containers/image/v5/transports/alltransports"
+	"github.com/containers/image/v5/types"
+)
+
+// Options are the settings podman and skopeo expose for reaching an image.
+type Options struct {
+	// AuthFile is a containers-auth.json / docker config.json; empty means
+	// $REGISTRY_AUTH_FILE, then the containers/image defaults.
+	AuthFile string
+	// CertDir holds *.crt/*.cert/*.key for the registry (like --cert-dir).
+	CertDir string
+	// TLSVerify: nil keeps the registries.conf default, false skips verification.
+	TLSVerify *bool
+	// RegistriesConf overrides the registries.conf path (empty: system default).
+	RegistriesConf string
+	// Limits bound what a hostile layer can make us do; zero fields take defaults.
+	Limits Limits
+	// CacheDir is where readers built on this package (rpmdiff) remember
+	// per-layer results, keyed by layer digest. Empty: the user cache dir;
+	// "-": no cache.
+	CacheDir string
+}
+
+// Limits bound the work done per layer. A layer beyond a limit is an error,
+// never a silent truncation.
+type Limits struct {
+	// MaxLayerBytes caps the decompressed size of one layer (gzip bombs).
+	MaxLayerBytes int64
+	// MaxFileBytes caps a single file a caller asks to keep (e.g. an rpmdb).
+	MaxFileBytes int64
+	// MaxEntries caps the number of tar entries in one layer.
+	MaxEntries int
+}
+
+// DefaultLimits: far above any real RHCOS layer (the whole OS is ~4 GiB
+// uncompressed, its rpmdb ~30 MiB), far below what exhausts a laptop.
+var DefaultLimits = Limits{MaxLayerBytes: 64 << 30, MaxFileBytes: 2 << 30, MaxEntries: 10_000_000}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxLayerBytes <= 0 {
+		l.MaxLayerBytes = DefaultLimits.MaxLayerBytes
+	}
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = DefaultLimits.MaxFileBytes
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultLimits.MaxEntries
+	}
+	return l
+}
+
+// SystemContext maps the options onto containers/image's configuration, so
+// registries.conf, certs.d and auth files behave exactly as in podman.
+func (o Options) SystemContext() *types.SystemContext {
+	sys := &types.SystemContext{}
+	sys.AuthFilePath = o.AuthFile
+	if sys.AuthFilePath == "" {
+		sys.AuthFilePath = os.Getenv("REGISTRY_AUTH_FILE")
+	}
+	sys.DockerCertPath = o.CertDir
+	if o.TLSVerify != nil {
+		sys.DockerInsecureSkipTLSVerify = types.NewOptionalBool(!*o.TLSVerify)
+		sys.OCIInsecureSkipTLSVerify = !*o.TLSVerify
+		sys.DockerDaemonInsecureSkipTLSVerify = !*o.TLSVerify
+	}
+	sys.SystemRegistriesConfPath = o.RegistriesConf
+	return sys
+}
+
+// Kind says what a reference turned out to be.
+type Kind string
+
+const (
+	KindContainer Kind = "image"      // any containers/image transport
+	KindRootfs    Kind = "rootfs"     // a directory holding a root filesystem
+	KindRPMDBDir  Kind = "rpmdb-dir"  // a directory holding rpmdb files
+	KindRPMDBFile Kind = "rpmdb-file" // a single rpmdb file
+)
+
+// Layer is one layer blob, bottom-most first in Image.Layers.
+type Layer struct {
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"` // compressed size as the manifest states; -1 if unknown
+	MediaType string `json:"mediaType,omitempty"`
+}
+
+// Config is the part of the image configuration admins look at.
+type Config struct {
+	Labels       map[string]string `json:"labels,omitempty"`
+	Created      *time.Time        `json:"created,omitempty"`
+	Architecture string            `json:"architecture,omitempty"`
+	OS           string            `json:"os,omitempty"`
+}
+
+// Image is an opened reference. Close it.
+type Image struct {
+	Ref    string // as given by the user
+	Kind   Kind
+	Path   string // local path for the non-container kinds
+	Layers []Layer
+	Config Config
+	// ManifestDigest identifies the image instance (empty for local paths).
+	ManifestDigest string
+
+	limits Limits
+	src    types.ImageSource
+	img    types.Image
+}
+
+// Error names the image a failure is about, so the CLI can print one line.
+type Error struct {
+	Ref string
+	Err error
+}
+
+func (e *Error) Error() string { return e.Ref + ": " + oneLine(e.Err.Error()) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrNotFound marks a reference that names nothing (no such path/image).
+var ErrNotFound = errors.New("image not found")
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\r", " ")
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// hasTransport reports whether ref starts with a registered transport name,
+// e.g. "docker://", "oci:", "containers-storage:".
+func hasTransport(ref string) bool {
+	i := strings.Index(ref, ":")
+	if i <= 0 {
+		return false
+	}
+	return transports.Get(ref[:i]) != nil
+}
+
+// Open resolves ref. A reference with a transport prefix goes through
+// containers/image; anything else must be an existing local path.
+func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
+	im := &Image{Ref: ref, limits: opts.Limits.withDefaults()}
+	if !hasTransport(ref) {
+		if err := im.openLocal(ref); err != nil {
+			return nil, &Error{Ref: ref, Err: err}
+		}
+		return im, nil
+	}
+	ir, err := alltransports.ParseImageName(ref)
+	if err != nil {
+		return nil, &Error{Ref: ref, Err: err}
+	}
+	sys := opts.SystemContext()
+	src, err := ir.NewImageSource(ctx, sys)
+	if err != nil {
+		return nil, &Error{Ref: ref, Err: err}
+	}
+	img, err := cimage.FromUnparsedImage(ctx, sys, cimage.UnparsedInstance(src, nil))
+	if err != nil {
+		src.Close()
+		return nil, &Error{Ref: ref, Err: err}
+	}
+	im.Kind, im.src, im.img = KindContainer, src, img
+	if raw, _, err := img.Manifest(ctx); err == nil {
+		if d, err := manifestDigest(raw); err == nil {
+			im.ManifestDigest = d
+		}
+	}
+	for _, l := range img.LayerInfos() {
+		im.Layers = append(im.Layers, Layer{Digest: l.Digest.String(), Size: l.Size, MediaType: l.MediaType})
+	}
+	cfg, err := img.OCIConfig(ctx)
+	if err != nil {
+		src.Close()
+		return nil, &Error{Ref: ref, Err: fmt.Errorf("reading image config: %w", err)}
+	}
+	im.Config = Config{Labels: cfg.Config.Labels, Created: cfg.Created, Architecture: cfg.Architecture, OS: cfg.OS}
+	return im, nil
+}
+
+func (im *Image) openLocal(p string) error {
+	st, err := os.Stat(p)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%w: no such file or directory, and no transport prefix (docker://, oci:, oci-archive:, docker-archive:, containers-storage:)", ErrNotFound)
+		}
+		return err
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return err
+	}
+	im.Path = abs
+	switch {
+	case !st.IsDir():
+		im.Kind = KindRPMDBFile
+	case looksLikeRPMDBDir(abs):
+		im.Kind = KindRPMDBDir
+	default:
+		im.Kind = KindRootfs
+	}
+	return nil
+}
+
+// RPMDBFileNames are the main database files of the three rpm backends.
+var RPMDBFileNames = []string{"rpmdb.sqlite", "Packages.db", "Packages"}
+
+func looksLikeRPMDBDir(dir string) bool {
+	for _, n := range RPMDBFileNames {
+		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && st.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
+// Close releases the image source.
+func (im *Image) Close() error {
+	if im.src != nil {
+		return im.src.Close()
+	}
+	return nil
+}
+
+// TotalSize is the sum of the compressed layer sizes (unknown sizes count 0).
+func (im *Image) TotalSize() int64 {
+	var n int64
+	for _, l := range im.Layers {
+		if l.Size > 0 {
+			n += l.Size
+		}
+	}
+	return n
+}
+
+// OpenLayer streams layer i (0 = bottom) decompressed, capped at the
+// MaxLayerBytes limit. The caller closes it.
+func (im *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
+	if im.src == nil || i < 0 || i >= len(im.Layers) {
+		return nil, fmt.Errorf("no layer %d in %s", i, im.Ref)
+	}
+	infos := im.img.LayerInfos()
+	rc, _, err := im.src.GetBlob(ctx, infos[i], none.NoCache)
+	if err != nil {
+		return nil, fmt.Errorf("fetching layer %s: %w", im.Layers[i].Digest, err)
+	}
+	return decompressLimited(rc, im.limits.MaxLayerBytes)
+}
+
+// decompressLimited undoes whatever compression the stream has and fails
+// once more than max bytes come out.
+func decompressLimited(rc io.ReadCloser, max int64) (io.ReadCloser, error) {
+	d, _, err := compression.AutoDecompress(rc)
+	if err != nil {
+		rc.Close()
+		return nil, err
+	}
+	return &limitedReadCloser{r: d, under: rc, left: max, max: max}, nil
+}
+
+// ErrLayerTooLarge is returned once a layer decompresses beyond MaxLayerBytes.
+var ErrLayerTooLarge = errors.New("layer exceeds the decompressed size limit")
+
+type limitedReadCloser struct {
+	r     io.ReadCloser
+	under io.Closer
+	left  int64
+	max   int64
+}
+
+func (l *limitedReadCloser) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		// One probe byte tells "exactly at the limit" from "beyond it".
+		var b [1]byte
+		if n, _ := l.r.Read(b[:]); n > 0 {
+			return 0, fmt.Errorf("%w (%d bytes)", ErrLayerTooLarge, l.max)
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+func (l *limitedReadCloser) Close() error {
+	err := l.r.Close()
+	if e := l.under.Close(); err == nil {
+		err = e
+	}
+	return err
+}

@@ -1,0 +1,327 @@
+package manifests
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/pullsecret"
+)
+
+// DefaultBaseImage is where OpenShift 4.19 release payloads keep the RHCOS
+// base image (rhel-coreos); only its registry matters for OCL304.
+const DefaultBaseImage = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
+
+// BuiltinPools exist on every cluster, so a MachineOSConfig may name them
+// without the pool being among the validated documents.
+var BuiltinPools = map[string]bool{"master": true, "worker": true, "arbiter": true}
+
+// Rules is the catalogue entry of every OCL3xx rule.
+var Rules = []findings.Rule{
+	{ID: "OCL301", Severity: findings.SeverityError, Short: "the object fails the CRD schema or a CEL rule",
+		Help: "The API server would refuse it. The message names the field path and carries the CRD's own message."},
+	{ID: "OCL302", Severity: findings.SeverityError, Short: "no NoArch containerFile entry",
+		Help: "OpenShift 4.19 builds only the NoArch entry; content under an arch-specific entry is dropped."},
+	{ID: "OCL303", Severity: findings.SeverityError, Short: "the push secret has no credential for the push spec's registry",
+		Help: "The build Job pushes with renderedImagePushSecret only; add a credential for the registry of renderedImagePushSpec."},
+	{ID: "OCL304", Severity: findings.SeverityError, Short: "the base-image pull secret has no credential for the base image's registry",
+		Help: "With baseImagePullSecret set, the global pull secret is not merged in: merge them (ocl-build secret merge)."},
+	{ID: "OCL305", Severity: findings.SeverityWarning, Short: "a service-account token in a secret expires soon or has expired",
+		Help: "A build after the expiry fails to push or pull; create a longer-lived token (oc create token --duration) and update the secret."},
+	{ID: "OCL306", Severity: findings.SeverityWarning, Short: "the push spec uses the tag latest",
+		Help: "The cluster rewrites the tag; a mutable tag hides which build a node runs. Use a descriptive tag."},
+	{ID: "OCL307", Severity: findings.SeverityError, Short: "the referenced MachineConfigPool is missing or does not select MachineConfigs of its own role",
+		Help: "Give the pool's manifest; its machineConfigSelector must match machineconfiguration.openshift.io/role=<pool>."},
+}
+
+// LintFunc lints one embedded Containerfile; finding lines and columns are
+// relative to content. Check maps them onto the YAML file.
+type LintFunc func(file, content string) ([]findings.Finding, error)
+
+// CheckOptions tune Check. The zero value works.
+type CheckOptions struct {
+	Validator   *Validator    // nil: DefaultValidator
+	BaseImage   string        // the RHCOS image the build pulls; "": DefaultBaseImage
+	Now         time.Time     // zero: time.Now()
+	MinValidity time.Duration // 0: pullsecret.DefaultMinValidity
+	Lint        LintFunc      // nil: embedded Containerfiles are not linted
+}
+
+// Check validates a set of documents as one unit: every custom resource
+// against its CRD (OCL301), and the MachineOSConfigs against the pools and
+// secrets among docs (OCL302–OCL307). A Secret that is not a readable pull
+// secret is an *InputError, not a finding.
+func Check(docs []*Document, opts CheckOptions) ([]findings.Finding, error) {
+	v := opts.Validator
+	if v == nil {
+		var err error
+		if v, err = DefaultValidator(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.BaseImage == "" {
+		opts.BaseImage = DefaultBaseImage
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if opts.MinValidity == 0 {
+		opts.MinValidity = pullsecret.DefaultMinValidity
+	}
+	c := &checker{opts: opts, pools: map[string]*poolDoc{}, secrets: map[string]*secretDoc{}}
+	var moscs []*moscDoc
+	for _, d := range docs {
+		switch d.Kind {
+		case KindSecret:
+			s, err := readSecret(d)
+			if err != nil {
+				return nil, err
+			}
+			c.secrets[s.name] = s
+			c.tokenFindings(s)
+			continue
+		}
+		res, err := v.Validate(d.Object)
+		if err != nil {
+			return nil, &InputError{File: d.File, Line: d.Line, Msg: err.Error()}
+		}
+		c.schemaFindings(d, res)
+		if res.Object == nil || len(res.Errors) > 0 {
+			continue // cross-object checks need an object the server would accept
+		}
+		switch d.Kind {
+		case KindMachineOSConfig:
+			var m mcfgv1.MachineOSConfig
+			if err := fromMap(res.Object, &m); err != nil {
+				return nil, &InputError{File: d.File, Line: d.Line, Msg: err.Error()}
+			}
+			moscs = append(moscs, &moscDoc{doc: d, obj: &m})
+		case KindMachineConfigPool:
+			var p mcfgv1.MachineConfigPool
+			if err := fromMap(res.Object, &p); err != nil {
+				return nil, &InputError{File: d.File, Line: d.Line, Msg: err.Error()}
+			}
+			c.pools[p.Name] = &poolDoc{doc: d, obj: &p}
+		}
+	}
+	for _, m := range moscs {
+		if err := c.checkMOSC(m); err != nil {
+			return nil, err
+		}
+	}
+	findings.Sort(c.out)
+	return c.out, nil
+}
+
+type moscDoc struct {
+	doc *Document
+	obj *mcfgv1.MachineOSConfig
+}
+
+type poolDoc struct {
+	doc *Document
+	obj *mcfgv1.MachineConfigPool
+}
+
+type secretDoc struct {
+	doc       *Document
+	name, ns  string
+	cfg       *pullsecret.Config
+	dataField string
+}
+
+type checker struct {
+	opts    CheckOptions
+	out     []findings.Finding
+	pools   map[string]*poolDoc
+	secrets map[string]*secretDoc
+}
+
+func (c *checker) add(d *Document, path, rule string, sev findings.Severity, msg string) {
+	p := d.Position(path)
+	c.out = append(c.out, findings.Finding{File: d.File, Line: p.Line, Column: p.Column, Rule: rule, Severity: sev, Message: msg})
+}
+
+func (c *checker) schemaFindings(d *Document, res Result) {
+	for _, e := range res.Errors {
+		what := fmt.Sprintf("%s %q: ", d.Kind, d.Name)
+		c.add(d, e.Field, "OCL301", findings.SeverityError, what+errorText(e))
+	}
+	for _, u := range res.UnknownFields {
+		c.add(d, u, "OCL301", findings.SeverityWarning,
+			fmt.Sprintf("%s %q: unknown field %q: the API server drops it, and oc's strict field validation refuses the object", d.Kind, d.Name, u))
+	}
+}
+
+// errorText is field.Error's text, without the Go-syntax "<nil>" path of
+// object-level errors.
+func errorText(e *field.Error) string {
+	s := e.Error()
+	return strings.TrimPrefix(s, "<nil>: ")
+}
+
+func (c *checker) checkMOSC(m *moscDoc) error {
+	d, spec := m.doc, m.obj.Spec
+	// OCL302: only the NoArch entry is built in 4.19.
+	if len(spec.Containerfile) > 0 {
+		noArch := -1
+		for i, cf := range spec.Containerfile {
+			if cf.ContainerfileArch == mcfgv1.NoArch {
+				noArch = i
+			}
+		}
+		if noArch < 0 {
+			c.add(d, "spec.containerFile", "OCL302", findings.SeverityError,
+				fmt.Sprintf("no NoArch containerFile entry (have %s): OpenShift 4.19 builds only NoArch, so this content would be dropped", archList(spec.Containerfile)))
+		}
+		if c.opts.Lint != nil {
+			for i, cf := range spec.Containerfile {
+				if err := c.lintEmbedded(d, i, cf.Content); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	pushSpec := string(spec.RenderedImagePushSpec)
+	// OCL306: the tag latest.
+	if i := strings.LastIndex(pushSpec, ":"); i > strings.LastIndex(pushSpec, "/") && pushSpec[i+1:] == "latest" {
+		c.add(d, "spec.renderedImagePushSpec", "OCL306", findings.SeverityWarning,
+			fmt.Sprintf("renderedImagePushSpec %s uses the tag latest: the cluster rewrites the tag to %s-<hash> and a mutable tag hides which build a node runs; use a descriptive tag", pushSpec, m.obj.Name))
+	}
+	// OCL303 / OCL304: secret coverage.
+	c.coverage(d, "spec.renderedImagePushSecret.name", spec.RenderedImagePushSecret.Name, "renderedImagePushSecret", pushSpec, "OCL303", "push spec")
+	if spec.BaseImagePullSecret != nil && spec.BaseImagePullSecret.Name != "" {
+		c.coverage(d, "spec.baseImagePullSecret.name", spec.BaseImagePullSecret.Name, "baseImagePullSecret", c.opts.BaseImage, "OCL304", "base image")
+	}
+	// OCL307: the pool.
+	pool := spec.MachineConfigPool.Name
+	p, ok := c.pools[pool]
+	switch {
+	case !ok && BuiltinPools[pool]:
+	case !ok:
+		c.add(d, "spec.machineConfigPool.name", "OCL307", findings.SeverityError,
+			fmt.Sprintf("MachineConfigPool %q is not among the given documents: the build waits for a pool that does not exist (pass its manifest too, or write it with `ocl-build manifests --with-pool`)", pool))
+	default:
+		c.checkPool(p)
+	}
+	return nil
+}
+
+func archList(cfs []mcfgv1.MachineOSContainerfile) string {
+	var a []string
+	for _, cf := range cfs {
+		a = append(a, string(cf.ContainerfileArch))
+	}
+	return strings.Join(a, ", ")
+}
+
+func (c *checker) checkPool(p *poolDoc) {
+	role := labels.Set{mcfgv1.MachineConfigRoleLabelKey: p.obj.Name}
+	sel := p.obj.Spec.MachineConfigSelector
+	if sel == nil {
+		c.add(p.doc, "spec", "OCL307", findings.SeverityError,
+			fmt.Sprintf("MachineConfigPool %q has no machineConfigSelector: it selects no MachineConfigs, not even those of role %s", p.obj.Name, p.obj.Name))
+		return
+	}
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		c.add(p.doc, "spec.machineConfigSelector", "OCL307", findings.SeverityError,
+			fmt.Sprintf("MachineConfigPool %q: machineConfigSelector is invalid: %v", p.obj.Name, err))
+		return
+	}
+	if !s.Matches(role) {
+		c.add(p.doc, "spec.machineConfigSelector", "OCL307", findings.SeverityError,
+			fmt.Sprintf("MachineConfigPool %q: machineConfigSelector (%s) does not select MachineConfigs labelled %s=%s, so its own role's configs never apply", p.obj.Name, s, mcfgv1.MachineConfigRoleLabelKey, p.obj.Name))
+	}
+}
+
+func (c *checker) coverage(d *Document, path, name, specField, image, rule, what string) {
+	s, ok := c.secrets[name]
+	if !ok {
+		c.add(d, path, rule, findings.SeverityInfo,
+			fmt.Sprintf("%s %q is not among the given documents: its credential for %s was not checked", specField, name, registryOf(image)))
+		return
+	}
+	if s.ns != "" && s.ns != pullsecret.DefaultNamespace {
+		c.add(s.doc, "metadata.namespace", rule, findings.SeverityError,
+			fmt.Sprintf("Secret %q is in namespace %q; the build reads %s from %s", name, s.ns, specField, pullsecret.DefaultNamespace))
+	}
+	if _, ok := s.cfg.Lookup(image); !ok {
+		msg := fmt.Sprintf("%s %q has no credential for %s (the %s's registry); it holds %s", specField, name, registryOf(image), what, strings.Join(s.cfg.Registries(), ", "))
+		if rule == "OCL304" {
+			msg += "; with baseImagePullSecret set the global pull secret is not used, so merge them: ocl-build secret merge"
+		}
+		c.add(d, path, rule, findings.SeverityError, msg)
+	}
+}
+
+func registryOf(image string) string {
+	r := pullsecret.RepositoryOf(image)
+	host, _, _ := strings.Cut(r, "/")
+	return host
+}
+
+func (c *checker) tokenFindings(s *secretDoc) {
+	for _, k := range s.cfg.Registries() {
+		e, _ := s.cfg.Entry(k)
+		t, ok := e.Token()
+		if !ok {
+			continue
+		}
+		msg, sev := pullsecret.ExpiryProblem(t, c.opts.Now, c.opts.MinValidity)
+		if sev == findings.SeverityNone {
+			continue
+		}
+		c.add(s.doc, s.dataField, "OCL305", sev, fmt.Sprintf("Secret %q, registry %s: service-account token of %s", s.name, k, msg))
+	}
+}
+
+func readSecret(d *Document) (*secretDoc, error) {
+	cfg, err := pullsecret.Parse(d.File, d.JSON)
+	if err != nil {
+		var pe *pullsecret.Error
+		if errors.As(err, &pe) {
+			return nil, &InputError{File: d.File, Line: d.Position(pe.Field).Line, Field: pe.Field, Msg: pe.Msg}
+		}
+		return nil, &InputError{File: d.File, Line: d.Line, Msg: err.Error()}
+	}
+	s := &secretDoc{doc: d, name: d.Name, ns: d.Namespace, cfg: cfg, dataField: "data." + corev1.DockerConfigJsonKey}
+	if _, ok := d.keys[s.dataField]; !ok {
+		s.dataField = "data"
+	}
+	return s, nil
+}
+
+// lintEmbedded lints one containerFile entry and maps the findings from
+// content lines to YAML file lines.
+func (c *checker) lintEmbedded(d *Document, i int, content string) error {
+	path := fmt.Sprintf("spec.containerFile[%d].content", i)
+	fs, err := c.opts.Lint(d.File, content)
+	if err != nil {
+		return err
+	}
+	block, isBlock := d.BlockStart(path)
+	key := d.Position(path)
+	for _, f := range fs {
+		f.File = d.File
+		switch {
+		case isBlock && f.Line > 0:
+			f.Line = block.Line + f.Line - 1
+			if f.Column > 0 {
+				f.Column = block.Column + f.Column - 1
+			}
+		default:
+			f.Line, f.Column = key.Line, key.Column
+		}
+		c.out = append(c.out, f)
+	}
+	return nil
+}

@@ -1,0 +1,239 @@
+package manifests
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
+	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
+	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	metavalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"sigs.k8s.io/yaml"
+)
+
+// Validator checks custom resources the way the API server does on create
+// (`oc apply --dry-run=server`), offline: pruning of unknown fields, metadata
+// coercion, defaulting, the OpenAPI schema and the x-kubernetes-validations
+// CEL rules of the CRD manifests.
+type Validator struct {
+	kinds map[schema.GroupVersionKind]*crdVersion
+}
+
+type crdVersion struct {
+	crdName    string
+	gvk        schema.GroupVersionKind
+	namespaced bool
+	structural *structuralschema.Structural
+	schema     apiservervalidation.SchemaValidator
+	cel        *cel.Validator
+}
+
+// Result is what the API server would store, and why it would refuse it.
+type Result struct {
+	// Object is the pruned and defaulted object (nil if the kind is unknown).
+	Object map[string]any
+	// Errors are the field errors the API server would answer with; each
+	// names the field path and carries the CRD's own message.
+	Errors field.ErrorList
+	// UnknownFields are paths the server prunes; with `oc apply`'s default
+	// strict field validation they are refused.
+	UnknownFields []string
+}
+
+// GeneratedNameSuffix stands in for the random suffix the API server appends
+// to metadata.generateName.
+const GeneratedNameSuffix = "x0000"
+
+var (
+	defaultOnce      sync.Once
+	defaultValidator *Validator
+	defaultErr       error
+)
+
+// DefaultValidator returns the validator for the CRDs embedded from
+// github.com/openshift/api (MachineOSConfig, MachineConfigPool,
+// MachineConfig). It is built once and safe for concurrent use.
+func DefaultValidator() (*Validator, error) {
+	defaultOnce.Do(func() {
+		var docs [][]byte
+		entries, err := fs.ReadDir(crdFS, "crds")
+		if err != nil {
+			defaultErr = err
+			return
+		}
+		for _, e := range entries {
+			b, err := fs.ReadFile(crdFS, "crds/"+e.Name())
+			if err != nil {
+				defaultErr = err
+				return
+			}
+			docs = append(docs, b)
+		}
+		defaultValidator, defaultErr = NewValidator(docs...)
+	})
+	return defaultValidator, defaultErr
+}
+
+// NewValidator builds a validator from CustomResourceDefinition manifests
+// (apiextensions.k8s.io/v1 YAML or JSON), one per argument.
+func NewValidator(crdManifests ...[]byte) (*Validator, error) {
+	v := &Validator{kinds: map[schema.GroupVersionKind]*crdVersion{}}
+	for _, m := range crdManifests {
+		var crd apiextensionsv1.CustomResourceDefinition
+		if err := yaml.UnmarshalStrict(m, &crd); err != nil {
+			return nil, fmt.Errorf("read CRD manifest: %w", err)
+		}
+		if crd.Kind != "CustomResourceDefinition" {
+			return nil, fmt.Errorf("read CRD manifest: kind %q is not CustomResourceDefinition", crd.Kind)
+		}
+		for i := range crd.Spec.Versions {
+			cv, err := compileVersion(&crd, &crd.Spec.Versions[i])
+			if err != nil {
+				return nil, fmt.Errorf("CRD %s version %s: %w", crd.Name, crd.Spec.Versions[i].Name, err)
+			}
+			v.kinds[cv.gvk] = cv
+		}
+	}
+	return v, nil
+}
+
+func compileVersion(crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion) (*crdVersion, error) {
+	if ver.Schema == nil || ver.Schema.OpenAPIV3Schema == nil {
+		return nil, fmt.Errorf("no openAPIV3Schema")
+	}
+	internal := &apiextensions.JSONSchemaProps{}
+	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(ver.Schema.OpenAPIV3Schema, internal, nil); err != nil {
+		return nil, fmt.Errorf("convert schema: %w", err)
+	}
+	ss, err := structuralschema.NewStructural(internal)
+	if err != nil {
+		return nil, fmt.Errorf("structural schema: %w", err)
+	}
+	if errs := structuralschema.ValidateStructural(nil, ss); len(errs) > 0 {
+		return nil, fmt.Errorf("structural schema: %v", errs.ToAggregate())
+	}
+	sv, _, err := apiservervalidation.NewSchemaValidator(internal)
+	if err != nil {
+		return nil, fmt.Errorf("schema validator: %w", err)
+	}
+	return &crdVersion{
+		crdName:    crd.Name,
+		gvk:        schema.GroupVersionKind{Group: crd.Spec.Group, Version: ver.Name, Kind: crd.Spec.Names.Kind},
+		namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped,
+		structural: ss,
+		schema:     sv,
+		cel:        cel.NewValidator(ss, true, celconfig.PerCallLimit),
+	}, nil
+}
+
+// Knows reports whether the validator has a CRD for apiVersion/kind.
+func (v *Validator) Knows(apiVersion, kind string) bool {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return false
+	}
+	_, ok := v.kinds[gv.WithKind(kind)]
+	return ok
+}
+
+// Kinds lists the apiVersion/kind pairs the validator knows, sorted.
+func (v *Validator) Kinds() []string {
+	var out []string
+	for gvk := range v.kinds {
+		out = append(out, gvk.GroupVersion().String()+" "+gvk.Kind)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Validate runs obj through the same steps as the API server's create path
+// for a custom resource. obj is not modified. Numbers in obj must be int64 or
+// float64 (as k8s.io/apimachinery/pkg/util/json decodes them).
+func (v *Validator) Validate(obj map[string]any) (res Result, err error) {
+	u := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(obj)}
+	gv, err := schema.ParseGroupVersion(u.GetAPIVersion())
+	if err != nil {
+		return res, fmt.Errorf("apiVersion: %w", err)
+	}
+	cv, ok := v.kinds[gv.WithKind(u.GetKind())]
+	if !ok {
+		return res, fmt.Errorf("no CRD for apiVersion %q kind %q", u.GetAPIVersion(), u.GetKind())
+	}
+
+	// Decode path: metadata is read into ObjectMeta (unknown keys dropped),
+	// the rest pruned to the schema, then defaults applied.
+	objectMeta, foundMeta, metaUnknown, err := schemaobjectmeta.GetObjectMetaWithOptions(u.Object, schemaobjectmeta.ObjectMetaOptions{ReturnUnknownFieldPaths: true})
+	if err != nil {
+		return res, fmt.Errorf("metadata: %w", err)
+	}
+	res.UnknownFields = append(res.UnknownFields, metaUnknown...)
+	res.UnknownFields = append(res.UnknownFields, structuralpruning.PruneWithOptions(u.Object, cv.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})...)
+	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(u.Object, cv.structural)
+	ferr, paths := schemaobjectmeta.CoerceWithOptions(nil, u.Object, cv.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
+	if ferr != nil {
+		res.Errors = append(res.Errors, ferr)
+		return res, nil
+	}
+	res.UnknownFields = append(res.UnknownFields, paths...)
+	u.SetKind(cv.gvk.Kind)
+	u.SetAPIVersion(cv.gvk.GroupVersion().String())
+	if foundMeta {
+		if err := schemaobjectmeta.SetObjectMeta(u.Object, objectMeta); err != nil {
+			return res, fmt.Errorf("metadata: %w", err)
+		}
+	}
+	structuraldefaulting.Default(u.Object, cv.structural)
+	// The server names an object from generateName before validating it.
+	if u.GetName() == "" && u.GetGenerateName() != "" {
+		u.SetName(u.GetGenerateName() + GeneratedNameSuffix)
+	}
+	// ObjectMeta round trips add an empty creationTimestamp; the stored
+	// object the tests compare against has none before the server sets it.
+	if md, ok := u.Object["metadata"].(map[string]any); ok && md["creationTimestamp"] == nil {
+		delete(md, "creationTimestamp")
+	}
+	res.Object = u.Object
+	sort.Strings(res.UnknownFields)
+
+	// Validation path, in the order of the customresource strategy.
+	var errs field.ErrorList
+	errs = append(errs, metavalidation.ValidateObjectMetaAccessor(u, cv.namespaced, metavalidation.NameIsDNSSubdomain, field.NewPath("metadata"))...)
+	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u.Object, cv.schema)...)
+	errs = append(errs, schemaobjectmeta.Validate(nil, u.Object, cv.structural, false)...)
+	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, cv.structural, u.Object)...)
+	if hasBlocking(errs) {
+		errs = append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
+	} else {
+		celErrs, _ := cv.cel.Validate(context.Background(), nil, cv.structural, u.Object, nil, celconfig.RuntimeCELCostBudget)
+		errs = append(errs, celErrs...)
+	}
+	res.Errors = errs
+	return res, nil
+}
+
+// hasBlocking mirrors the API server: CEL rules are not run when a schema
+// error means their inputs may be missing or outside the bounds their cost
+// estimates rely on.
+func hasBlocking(errs field.ErrorList) bool {
+	for _, e := range errs {
+		switch e.Type {
+		case field.ErrorTypeNotSupported, field.ErrorTypeRequired, field.ErrorTypeTooLong, field.ErrorTypeTooMany, field.ErrorTypeTypeInvalid:
+			return true
+		}
+	}
+	return false
+}
