@@ -107,7 +107,7 @@ type StepError struct {
 
 func (e *StepError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s failed: %s: %v", e.Step, e.Instruction, e.Err)
+	fmt.Fprintf(&b, "%s: %s: %s", e.Step, e.Instruction, stepCause(e.Err))
 	if len(e.Output) > 0 {
 		b.WriteString("\nlast output lines:")
 		for _, l := range e.Output {
@@ -116,6 +116,18 @@ func (e *StepError) Error() string {
 		}
 	}
 	return b.String()
+}
+
+// stepCause drops buildah's `building at STEP "…": ` prefix, which repeats
+// the instruction we already show.
+func stepCause(err error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, `building at STEP "`); ok {
+		if i := strings.Index(rest, `": `); i >= 0 {
+			return rest[i+3:]
+		}
+	}
+	return msg
 }
 
 func (e *StepError) Unwrap() error { return e.Err }
@@ -299,7 +311,7 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		} else {
 			step, instr, tail := steps.current()
 			if step != "" {
-				err = &StepError{Step: step, Instruction: instr, Output: tail, Err: b.err}
+				err = &StepError{Step: step, Instruction: strings.Join(strings.Fields(instr), " "), Output: tail, Err: b.err}
 			} else {
 				err = b.err
 			}

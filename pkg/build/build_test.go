@@ -261,7 +261,7 @@ func TestBuildInterrupted(t *testing.T) {
 			var out syncBuffer
 			go func() {
 				// Cancel once the RUN is under way, as a Ctrl-C would.
-				for !strings.Contains(out.String(), "sleeping") {
+				for !strings.Contains(out.String(), "started-2") { // printed by the RUN, not the STEP banner
 					time.Sleep(50 * time.Millisecond)
 				}
 				time.Sleep(300 * time.Millisecond)
@@ -269,7 +269,7 @@ func TestBuildInterrupted(t *testing.T) {
 			}()
 			t0 := time.Now()
 			_, err := Build(ctx, Options{
-				ContextDir: contextDir(t, "FROM "+reg.BaseImage+"\nRUN echo sleeping; sleep 60\n"),
+				ContextDir: contextDir(t, "FROM "+reg.BaseImage+"\nRUN echo started-$((1+1)); sleep 60\n"),
 				Store:      so, Registry: RegistryOptions{InsecureSkipTLSVerify: true},
 				Tag: "localhost/ocl-build/sleep:latest", Out: &out, NoCache: true,
 			})

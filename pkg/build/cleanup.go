@@ -16,7 +16,7 @@ import (
 // chroot isolation runs each RUN under a re-executed copy of this binary and
 // takes no context, so a cancelled build would otherwise wait for the RUN
 // to end by itself. Only subtrees rooted at a child running our own
-// executable are killed, never other children (a test's registry, say).
+// executable (or buildah's memfd copy of it) are killed, never other children (a test's registry, say).
 func killRunSubtrees() int {
 	self, err := os.Readlink("/proc/self/exe")
 	if err != nil {
@@ -40,7 +40,8 @@ func killRunSubtrees() int {
 		if pp != me {
 			continue
 		}
-		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && exe == self {
+		// buildah runs the re-executed binary from a memfd copy.
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && (exe == self || strings.HasPrefix(exe, "/memfd:buildah-chroot")) {
 			roots[pid] = true
 		}
 	}

@@ -68,7 +68,8 @@ func (l *stepLog) addLine(s string) {
 		l.step, l.instr, l.lines = m[1], m[2], nil
 		return
 	}
-	if strings.HasPrefix(s, "COMMIT") || strings.HasPrefix(s, "--> ") {
+	// buildah's own bookkeeping says nothing about why a step failed.
+	if strings.HasPrefix(s, "COMMIT") || strings.HasPrefix(s, "--> ") || strings.HasPrefix(s, "subprocess exited with status ") {
 		return
 	}
 	l.lines = append(l.lines, s)

@@ -101,7 +101,7 @@ func parseDoc(file, src string) (*doc, error) {
 				names[cur.name] = cur
 			}
 			d.stages = append(d.stages, cur)
-		} else if in.cmd == "from" && cur == nil {
+		} else if in.cmd == "from" {
 			// An unparsable FROM still opens a stage for the rules that follow.
 			cur = &stage{index: len(d.stages), from: in}
 			d.stages = append(d.stages, cur)

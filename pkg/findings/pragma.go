@@ -20,6 +20,8 @@ type Pragma struct {
 var (
 	pragmaRe = regexp.MustCompile(`^ocl-build\s+(global\s+)?ignore\s*=\s*(.*)$`)
 	ruleIDRe = regexp.MustCompile(`^OCL[0-9]{3}$`)
+
+	pragmaListRe = regexp.MustCompile(`(?i)^((?:all|OCL[0-9]{3})(?:\s*,\s*(?:all|OCL[0-9]{3}))*)\b`)
 )
 
 // ParsePragma reads the text of one comment (without its leading '#').
@@ -35,28 +37,17 @@ func ParsePragma(comment string) (p Pragma, ok bool, err error) {
 		return Pragma{}, true, fmt.Errorf("malformed ocl-build pragma %q (want \"ocl-build ignore=OCLnnn,...\" or \"ocl-build global ignore=OCLnnn,...\")", c)
 	}
 	p.Global = m[1] != ""
-	list := m[2]
-	// Anything after whitespace that follows the list is a trailing remark.
-	for _, part := range strings.Split(list, ",") {
-		id := strings.TrimSpace(part)
-		if i := strings.IndexAny(id, " \t"); i >= 0 {
-			id = id[:i]
-		}
-		if id == "" {
-			continue
-		}
-		if strings.EqualFold(id, "all") {
-			p.Rules = append(p.Rules, "all")
-			continue
-		}
-		id = strings.ToUpper(id)
-		if !ruleIDRe.MatchString(id) {
-			return Pragma{}, true, fmt.Errorf("ocl-build pragma names %q, which is not a rule ID (OCLnnn)", id)
+	// The list is IDs joined by commas; whatever follows it is a remark.
+	list := pragmaListRe.FindStringSubmatch(m[2])
+	if list == nil || strings.HasPrefix(strings.TrimSpace(m[2][len(list[0]):]), ",") {
+		return Pragma{}, true, fmt.Errorf("ocl-build pragma %q: want rule IDs (OCLnnn or all) separated by commas", c)
+	}
+	for _, part := range strings.Split(list[1], ",") {
+		id := strings.ToUpper(strings.TrimSpace(part))
+		if id == "ALL" {
+			id = "all"
 		}
 		p.Rules = append(p.Rules, id)
-	}
-	if len(p.Rules) == 0 {
-		return Pragma{}, true, fmt.Errorf("ocl-build pragma %q names no rule", c)
 	}
 	return p, true, nil
 }

@@ -24,23 +24,8 @@ const DefaultBaseImage = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
 // without the pool being among the validated documents.
 var BuiltinPools = map[string]bool{"master": true, "worker": true, "arbiter": true}
 
-// Rules is the catalogue entry of every OCL3xx rule.
-var Rules = []findings.Rule{
-	{ID: "OCL301", Severity: findings.SeverityError, Short: "the object fails the CRD schema or a CEL rule",
-		Help: "The API server would refuse it. The message names the field path and carries the CRD's own message."},
-	{ID: "OCL302", Severity: findings.SeverityError, Short: "no NoArch containerFile entry",
-		Help: "OpenShift 4.19 builds only the NoArch entry; content under an arch-specific entry is dropped."},
-	{ID: "OCL303", Severity: findings.SeverityError, Short: "the push secret has no credential for the push spec's registry",
-		Help: "The build Job pushes with renderedImagePushSecret only; add a credential for the registry of renderedImagePushSpec."},
-	{ID: "OCL304", Severity: findings.SeverityError, Short: "the base-image pull secret has no credential for the base image's registry",
-		Help: "With baseImagePullSecret set, the global pull secret is not merged in: merge them (ocl-build secret merge)."},
-	{ID: "OCL305", Severity: findings.SeverityWarning, Short: "a service-account token in a secret expires soon or has expired",
-		Help: "A build after the expiry fails to push or pull; create a longer-lived token (oc create token --duration) and update the secret."},
-	{ID: "OCL306", Severity: findings.SeverityWarning, Short: "the push spec uses the tag latest",
-		Help: "The cluster rewrites the tag; a mutable tag hides which build a node runs. Use a descriptive tag."},
-	{ID: "OCL307", Severity: findings.SeverityError, Short: "the referenced MachineConfigPool is missing or does not select MachineConfigs of its own role",
-		Help: "Give the pool's manifest; its machineConfigSelector must match machineconfiguration.openshift.io/role=<pool>."},
-}
+// The OCL3xx rules emitted here are described in the shared catalogue,
+// containerfile.Rules(), so that lint --list and SARIF cover them.
 
 // LintFunc lints one embedded Containerfile; finding lines and columns are
 // relative to content. Check maps them onto the YAML file.
@@ -78,7 +63,15 @@ func Check(docs []*Document, opts CheckOptions) ([]findings.Finding, error) {
 	}
 	c := &checker{opts: opts, pools: map[string]*poolDoc{}, secrets: map[string]*secretDoc{}}
 	var moscs []*moscDoc
+	seen := map[string]*Document{}
 	for _, d := range docs {
+		id := d.APIVersion + "/" + d.Kind + "/" + d.Namespace + "/" + d.Name
+		if first, dup := seen[id]; dup && d.Name != "" {
+			c.add(d, "metadata.name", "OCL301", findings.SeverityError,
+				fmt.Sprintf("%s %q is given twice (first at %s:%d): applying both keeps only the last", d.Kind, d.Name, first.File, first.Line))
+		} else {
+			seen[id] = d
+		}
 		switch d.Kind {
 		case KindSecret:
 			s, err := readSecret(d)
@@ -151,8 +144,14 @@ func (c *checker) add(d *Document, path, rule string, sev findings.Severity, msg
 }
 
 func (c *checker) schemaFindings(d *Document, res Result) {
+	what := fmt.Sprintf("%s %q: ", d.Kind, d.Name)
 	for _, e := range res.Errors {
-		what := fmt.Sprintf("%s %q: ", d.Kind, d.Name)
+		if e.Field == "" && strings.Contains(e.Detail, "validation rules were not checked") {
+			// The server's note that CEL rules were skipped: not an error of
+			// its own.
+			c.add(d, "", "OCL301", findings.SeverityInfo, what+e.Detail)
+			continue
+		}
 		c.add(d, e.Field, "OCL301", findings.SeverityError, what+errorText(e))
 	}
 	for _, u := range res.UnknownFields {
@@ -241,6 +240,13 @@ func (c *checker) checkPool(p *poolDoc) {
 		c.add(p.doc, "spec.machineConfigSelector", "OCL307", findings.SeverityError,
 			fmt.Sprintf("MachineConfigPool %q: machineConfigSelector (%s) does not select MachineConfigs labelled %s=%s, so its own role's configs never apply", p.obj.Name, s, mcfgv1.MachineConfigRoleLabelKey, p.obj.Name))
 	}
+	// A custom pool's nodes are workers: without the worker role's configs
+	// (00-worker, 01-worker-kubelet, ...) its rendered config lacks the base
+	// node configuration.
+	if !BuiltinPools[p.obj.Name] && !s.Matches(labels.Set{mcfgv1.MachineConfigRoleLabelKey: "worker"}) {
+		c.add(p.doc, "spec.machineConfigSelector", "OCL307", findings.SeverityWarning,
+			fmt.Sprintf("MachineConfigPool %q: machineConfigSelector (%s) does not select the worker role's MachineConfigs, so its nodes would miss the base worker configuration; the documented form is role In [worker, %s]", p.obj.Name, s, p.obj.Name))
+	}
 }
 
 func (c *checker) coverage(d *Document, path, name, specField, image, rule, what string) {
@@ -250,7 +256,10 @@ func (c *checker) coverage(d *Document, path, name, specField, image, rule, what
 			fmt.Sprintf("%s %q is not among the given documents: its credential for %s was not checked", specField, name, registryOf(image)))
 		return
 	}
-	if s.ns != "" && s.ns != pullsecret.DefaultNamespace {
+	if s.ns == "" {
+		c.add(s.doc, "metadata", rule, findings.SeverityWarning,
+			fmt.Sprintf("Secret %q has no namespace: oc apply puts it into the current project, but the build reads %s from %s", name, specField, pullsecret.DefaultNamespace))
+	} else if s.ns != pullsecret.DefaultNamespace {
 		c.add(s.doc, "metadata.namespace", rule, findings.SeverityError,
 			fmt.Sprintf("Secret %q is in namespace %q; the build reads %s from %s", name, s.ns, specField, pullsecret.DefaultNamespace))
 	}
@@ -289,7 +298,12 @@ func readSecret(d *Document) (*secretDoc, error) {
 	if err != nil {
 		var pe *pullsecret.Error
 		if errors.As(err, &pe) {
-			return nil, &InputError{File: d.File, Line: d.Position(pe.Field).Line, Field: pe.Field, Msg: pe.Msg}
+			// pullsecret names data keys as data[KEY]; the index has data.KEY.
+			pos := strings.NewReplacer("data[", "data.", "stringData[", "stringData.", "]", "").Replace(pe.Field)
+			if i := strings.Index(pos, ".auths"); i >= 0 {
+				pos = pos[:i]
+			}
+			return nil, &InputError{File: d.File, Line: d.Position(pos).Line, Field: pe.Field, Msg: pe.Msg}
 		}
 		return nil, &InputError{File: d.File, Line: d.Line, Msg: err.Error()}
 	}

@@ -70,8 +70,8 @@ type Document struct {
 	// JSON is the document converted to JSON.
 	JSON []byte
 
-	keys   map[string]Pos  // field path → position of its key (or item)
-	blocks map[string]Pos  // field path → first content line/column of a block scalar
+	keys   map[string]Pos // field path → position of its key (or item)
+	blocks map[string]Pos // field path → first content line/column of a block scalar
 }
 
 // Position returns where the field path (as k8s.io field.Path prints it,
@@ -198,9 +198,7 @@ func decodeDocument(file string, index, start int, src []byte) ([]*Document, err
 	if len(root.Content) > 0 {
 		d.index(root.Content[0], "", start-1, strings.Split(string(src), "\n"))
 	}
-	if d.Line, err = d.firstLine(); err != nil {
-		return nil, err
-	}
+	d.Line = d.firstLine()
 	if obj["kind"] == KindList && obj["apiVersion"] == "v1" {
 		return d.expandList()
 	}
@@ -210,7 +208,9 @@ func decodeDocument(file string, index, start int, src []byte) ([]*Document, err
 	return []*Document{d}, nil
 }
 
-func (d *Document) firstLine() (int, error) {
+// firstLine is the line of the document's first key (past comments and the
+// `---` marker).
+func (d *Document) firstLine() int {
 	best := 0
 	for _, p := range d.keys {
 		if best == 0 || p.Line < best {
@@ -220,7 +220,7 @@ func (d *Document) firstLine() (int, error) {
 	if best == 0 {
 		best = d.Line
 	}
-	return best, nil
+	return best
 }
 
 func yamlError(file string, start int, err error) error {

@@ -37,6 +37,7 @@ type crdVersion struct {
 	crdName    string
 	gvk        schema.GroupVersionKind
 	namespaced bool
+	hasStatus  bool // status subresource: the main endpoint ignores .status
 	structural *structuralschema.Structural
 	schema     apiservervalidation.SchemaValidator
 	cel        *cel.Validator
@@ -52,6 +53,9 @@ type Result struct {
 	// UnknownFields are paths the server prunes; with `oc apply`'s default
 	// strict field validation they are refused.
 	UnknownFields []string
+	// DroppedStatus is true when the object carried a status, which the
+	// server ignores on create (it belongs to the status subresource).
+	DroppedStatus bool
 }
 
 // GeneratedNameSuffix stands in for the random suffix the API server appends
@@ -134,6 +138,7 @@ func compileVersion(crd *apiextensionsv1.CustomResourceDefinition, ver *apiexten
 		crdName:    crd.Name,
 		gvk:        schema.GroupVersionKind{Group: crd.Spec.Group, Version: ver.Name, Kind: crd.Spec.Names.Kind},
 		namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped,
+		hasStatus:  ver.Subresources != nil && ver.Subresources.Status != nil,
 		structural: ss,
 		schema:     sv,
 		cel:        cel.NewValidator(ss, true, celconfig.PerCallLimit),
@@ -205,6 +210,13 @@ func (v *Validator) Validate(obj map[string]any) (res Result, err error) {
 	// object the tests compare against has none before the server sets it.
 	if md, ok := u.Object["metadata"].(map[string]any); ok && md["creationTimestamp"] == nil {
 		delete(md, "creationTimestamp")
+	}
+	// With a status subresource, create stores no status (PrepareForCreate).
+	if cv.hasStatus {
+		if _, ok := u.Object["status"]; ok {
+			delete(u.Object, "status")
+			res.DroppedStatus = true
+		}
 	}
 	res.Object = u.Object
 	sort.Strings(res.UnknownFields)

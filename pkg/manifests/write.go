@@ -14,11 +14,11 @@ import (
 // MachineOSConfigOptions are the inputs of the MachineOSConfig the seed
 // article writes by hand.
 type MachineOSConfigOptions struct {
-	Pool           string // MachineConfigPool name; also the MachineOSConfig's name (a CEL rule demands it)
-	PushSpec       string // renderedImagePushSpec, host[:port]/path:tag
-	PushSecret     string // renderedImagePushSecret name
-	BasePullSecret string // baseImagePullSecret name; empty: the cluster's global pull secret
-	Containerfile  string // content of the NoArch (or Arch) entry
+	Pool           string                   // MachineConfigPool name; also the MachineOSConfig's name (a CEL rule demands it)
+	PushSpec       string                   // renderedImagePushSpec, host[:port]/path:tag
+	PushSecret     string                   // renderedImagePushSecret name
+	BasePullSecret string                   // baseImagePullSecret name; empty: the cluster's global pull secret
+	Containerfile  string                   // content of the NoArch (or Arch) entry
 	Arch           mcfgv1.ContainerfileArch // default NoArch, the only entry 4.19 builds
 }
 

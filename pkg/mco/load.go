@@ -198,6 +198,17 @@ func (m *Manifests) addObject(where string, js []byte) error {
 		return fmt.Errorf("%s: %s %q is also defined at %s", where, h.Kind, h.Metadata.Name, prev)
 	}
 	m.Source[key] = where
+	// status is the cluster's business and grows with every release: drop it
+	// so that `oc get -o yaml` output from a newer cluster still loads, and
+	// decode the rest strictly so a misspelt spec field is an error.
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(js, &obj); err != nil {
+		return fmt.Errorf("%s: %s %q: %v", where, h.Kind, h.Metadata.Name, err)
+	}
+	if _, ok := obj["status"]; ok {
+		delete(obj, "status")
+		js, _ = json.Marshal(obj)
+	}
 	strict := func(into any) error {
 		if err := yaml.UnmarshalStrict(js, into); err != nil {
 			return fmt.Errorf("%s: %s %q: %v", where, h.Kind, h.Metadata.Name, err)

@@ -1,6 +1,8 @@
 package mco
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -132,6 +134,12 @@ func Render(opts RenderOptions) (*Rendered, error) {
 		return nil, err
 	}
 	merged.Name = name
+	// The cluster's copy has been through the API server, which stores
+	// spec.config as a JSON object with sorted keys; mirror that so the
+	// image's currentconfig reads the same.
+	if merged.Spec.Config.Raw, err = canonicalJSON(merged.Spec.Config.Raw); err != nil {
+		return nil, fmt.Errorf("render pool %s: %w", pool, err)
+	}
 	ann := map[string]string{}
 	if opts.ReleaseVersion != "" {
 		ann[ReleaseImageVersionAnnotation] = opts.ReleaseVersion
@@ -184,6 +192,11 @@ func Render(opts RenderOptions) (*Rendered, error) {
 	}
 	if merged.Spec.OSImageURL != opts.BaseImage {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("a MachineConfig sets osImageURL %s; with On-Cluster Layering the build still starts FROM %s and the built image replaces it", merged.Spec.OSImageURL, opts.BaseImage))
+	}
+	if p := FindPool(pool, opts.MachineConfigPools); p != nil && p.Spec.Configuration.Name != "" && p.Spec.Configuration.Name != name {
+		// A pool exported from the cluster names the config it rendered:
+		// a different name means different inputs (MachineConfigs or images).
+		r.Warnings = append(r.Warnings, fmt.Sprintf("MachineConfigPool %s on the cluster uses %s, but these inputs render %s: the MachineConfigs or base images differ from the cluster's", pool, p.Spec.Configuration.Name, name))
 	}
 	if opts.MachineOSConfig != nil {
 		tag, err := ImageTag(mosc, r.PoolConfiguration, opts.MachineOSConfig.Spec, OSImageURLConfig{
@@ -281,4 +294,16 @@ func renderContainerfile(in containerfileInput) string {
 		}
 	}
 	return b.String()
+}
+
+// canonicalJSON re-encodes a JSON document with map keys sorted, numbers kept
+// as written.
+func canonicalJSON(raw []byte) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }

@@ -185,6 +185,10 @@ func TestMachineConfigGzRoundTrip(t *testing.T) {
 	if viaShell.Name != r.MachineConfig.Name || !bytes.Equal(viaShell.Spec.Config.Raw, r.MachineConfig.Spec.Config.Raw) {
 		t.Fatalf("shell-decoded config differs: %s", out)
 	}
+	// Keys sorted, as the API server returns spec.config.
+	if want := `{"contents":{"source":"data:,from%2010-automount%0A","verification":{}},"group":{},"mode":420,"overwrite":true,"path":"/etc/ocl-build/motd","user":{}}`; !bytes.Contains(viaShell.Spec.Config.Raw, []byte(want)) {
+		t.Fatalf("spec.config is not canonical JSON: %s", viaShell.Spec.Config.Raw)
+	}
 	// ignition-apply reads .spec.config: it must be an Ignition 3.5.0 config.
 	cfg, err := ParseIgnition(viaShell.Spec.Config.Raw)
 	if err != nil || cfg.Ignition.Version != "3.5.0" {
@@ -260,5 +264,25 @@ func TestRenderWarnsAboutExtensionsWithoutImage(t *testing.T) {
 	}
 	if !r.HasExtensions || strings.Contains(r.Containerfile, "rpm-ostree install") || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "usbguard") {
 		t.Fatalf("has=%v warnings=%q", r.HasExtensions, r.Warnings)
+	}
+}
+
+func TestRenderWarnsWhenPoolNamesAnotherRenderedConfig(t *testing.T) {
+	m := mustLoad(t, "machineconfigs")
+	opts := RenderOptions{PoolName: "worker-automount", MachineConfigs: m.MachineConfigs, MachineConfigPools: m.MachineConfigPools, BaseImage: "b"}
+	r, err := Render(opts)
+	if err != nil || len(r.Warnings) != 0 {
+		t.Fatalf("%v %q", err, r.Warnings)
+	}
+	pool := m.MachineConfigPools[0].DeepCopy()
+	pool.Spec.Configuration.Name = r.MachineConfig.Name
+	opts.MachineConfigPools = []*mcfgv1.MachineConfigPool{pool}
+	if r2, _ := Render(opts); len(r2.Warnings) != 0 {
+		t.Fatalf("same name must not warn: %q", r2.Warnings)
+	}
+	pool.Spec.Configuration.Name = "rendered-worker-automount-0123"
+	r3, _ := Render(opts)
+	if len(r3.Warnings) != 1 || !strings.Contains(r3.Warnings[0], "uses rendered-worker-automount-0123, but these inputs render "+r.MachineConfig.Name) {
+		t.Fatalf("warnings %q", r3.Warnings)
 	}
 }

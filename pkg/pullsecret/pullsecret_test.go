@@ -165,9 +165,9 @@ func TestParseErrorsNameFieldAndHideSecrets(t *testing.T) {
 func TestLookup(t *testing.T) {
 	c := Merge(mustRead(t, "pull-secret.json"), mustRead(t, "quay-override.json"), mustRead(t, "push-secret.json"))
 	for ref, want := range map[string]string{
-		"quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:0123":                 "quay.io/openshift-release-dev",
-		"quay.io/someone/else:1":                                                     "quay.io",
-		"quay.io":                                                                    "quay.io",
+		"quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:0123": "quay.io/openshift-release-dev",
+		"quay.io/someone/else:1":                                     "quay.io",
+		"quay.io":                                                    "quay.io",
 		"image-registry.openshift-image-registry.svc:5000/openshift-machine-config-operator/os-image:latest": "image-registry.openshift-image-registry.svc:5000",
 		"registry.redhat.io/rhel9/support-tools": "registry.redhat.io",
 	} {

@@ -210,3 +210,46 @@ func hostLayer() (v1.Layer, error) {
 	})
 }
 
+
+// Push writes img to the registry as Host/repoTag and returns the full ref.
+func (r *Registry) Push(t testing.TB, repoTag string, img v1.Image) string {
+	t.Helper()
+	full := r.Host + "/" + repoTag
+	ref, err := name.ParseReference(full, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatalf("buildtest: pushing %s: %v", full, err)
+	}
+	return full
+}
+
+// FileLayer is a layer holding the given files (path → content), mode 0644.
+func FileLayer(t testing.TB, files map[string]string) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: n, Mode: 0o644, Size: int64(len(files[n]))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(tw, files[n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

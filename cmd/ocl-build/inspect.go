@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
+)
+
+func init() { registerCommand("inspect", newInspectCmd) }
+
+func newInspectCmd(g *globalOptions) *cobra.Command {
+	var (
+		imgFlags rpmdiffImageFlags
+		format   string
+	)
+	cmd := &cobra.Command{
+		Use:   "inspect REF",
+		Short: "Show an image's labels, layers, os-release and RPM database",
+		Long: `inspect describes an image the way an On-Cluster Layering admin needs it: the
+Machine Config Operator's labels (machineconfig, machineconfigpool,
+baseOSContainerImage), creation time, architecture, layers and sizes, os-release,
+and where its RPM database is, in which format, with how many packages.
+REF takes the same forms as for rpmdiff.`,
+		Example: `  ocl-build inspect docker://image-registry.example.com/mco/os-image:latest --authfile pull-and-push.json
+  ocl-build inspect oci-archive:layered.tar --format json | jq .mcoLabels`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return inputError(fmt.Errorf("--format %q: want text or json", format))
+			}
+			in, err := rpmdiff.NewReader(imgFlags.options(cmd)).Inspect(cmd.Context(), args[0])
+			if err != nil {
+				return inputError(err)
+			}
+			if format == "json" {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(in)
+			}
+			return writeInspectText(cmd.OutOrStdout(), in)
+		},
+	}
+	imgFlags.register(cmd)
+	cmd.Flags().StringVarP(&format, "format", "o", "text", "output format: text, json")
+	return cmd
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func writeInspectText(w io.Writer, in *rpmdiff.Inspection) error {
+	var b strings.Builder
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "%-22s %s\n", k+":", v)
+		}
+	}
+	row("Image", in.Ref)
+	row("Kind", string(in.Kind))
+	row("Digest", in.ManifestDigest)
+	if in.Created != nil {
+		row("Created", in.Created.UTC().Format(time.RFC3339))
+	}
+	if in.Architecture != "" {
+		row("Architecture", in.OS+"/"+in.Architecture)
+	}
+	row("machineconfig", in.MCO.MachineConfig)
+	row("machineconfigpool", in.MCO.MachineConfigPool)
+	row("baseOSContainerImage", in.MCO.BaseOSContainerImage)
+	if in.OSRelease != nil {
+		name := in.OSRelease["PRETTY_NAME"]
+		if name == "" {
+			name = strings.TrimSpace(in.OSRelease["NAME"] + " " + in.OSRelease["VERSION_ID"])
+		}
+		row("OS", name)
+	}
+	if in.RPMDB != nil {
+		row("RPM database", fmt.Sprintf("%s/%s (%s)", in.RPMDB.Path, in.RPMDB.File, in.RPMDB.Format))
+		row("Packages", fmt.Sprint(in.PackageCount))
+	} else if in.RPMDBError != "" {
+		row("RPM database", "none: "+in.RPMDBError)
+	}
+	if len(in.Layers) > 0 {
+		fmt.Fprintf(&b, "Layers (%d, %s compressed):\n", len(in.Layers), humanBytes(in.TotalSize))
+		for i, l := range in.Layers {
+			mark := ""
+			if in.RPMDB != nil && in.RPMDB.Layer == l.Digest {
+				mark = "  <- rpmdb"
+			}
+			fmt.Fprintf(&b, "  %2d  %-10s %s%s\n", i, humanBytes(l.Size), l.Digest, mark)
+		}
+	}
+	if len(in.Labels) > 0 {
+		keys := make([]string, 0, len(in.Labels))
+		for k := range in.Labels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("Labels:\n")
+		for _, k := range keys {
+			fmt.Fprintf(&b, "  %s=%s\n", k, in.Labels[k])
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

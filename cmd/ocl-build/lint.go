@@ -1,0 +1,268 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ocl-build/ocl-build/pkg/containerfile"
+	"github.com/ocl-build/ocl-build/pkg/findings"
+)
+
+func init() {
+	registerCommand("lint", newLintCmd)
+	// validate lints the Containerfiles embedded in MachineOSConfigs with
+	// the same rules (positions relative to the content; validate maps them).
+	embeddedLinter = func(file, content string) ([]findings.Finding, error) {
+		return containerfile.LintContent(file, content, containerfile.Options{})
+	}
+}
+
+// stdinName names standard input in findings and errors.
+const stdinName = "<stdin>"
+
+func newLintCmd(g *globalOptions) *cobra.Command {
+	var format, failLevel, configPath string
+	var list bool
+	var enable []string
+	cmd := &cobra.Command{
+		Use:   "lint [FILE|-]...",
+		Short: "Lint a Containerfile, or the Containerfiles inside MachineOSConfig YAML",
+		Long: `lint checks a Containerfile against what the On-Cluster Layering build of
+OpenShift 4.19 does with it (OCL1xx: the cluster's contract) and against what makes
+a good OS image (OCL2xx). FILE is a Containerfile, - for standard input, or a YAML
+file (several documents allowed) with MachineOSConfig objects: every
+spec.containerFile[].content is linted, findings point at the YAML file's own lines,
+and a MachineOSConfig without a NoArch entry is OCL302.
+
+Suppress findings with comments in the Containerfile:
+  # ocl-build ignore=OCL202,OCL212       (the next instruction)
+  # ocl-build global ignore=OCL210       (the whole file)
+or with .ocl-build.yaml in the working directory (or --config):
+  ignored: [OCL212]
+  override: {OCL210: warning, OCL214: info}   # severity; "none" drops a rule
+  failure-threshold: warning
+
+OCL214 (package without a version) is opt-in: enable it with --enable OCL214 or an
+override. Exit status: 0 nothing at or above --fail-level, 1 findings at or above
+it, 2 unreadable input or bad flags.`,
+		Example: `  # The Containerfile of a MachineOSConfig, as text
+  ocl-build lint Containerfile
+
+  # Every MachineOSConfig of a YAML file; warnings fail the job
+  ocl-build lint --fail-level warning machineosconfig.yaml
+
+  # From standard input, SARIF for code scanning
+  cat Containerfile | ocl-build lint --format sarif - > lint.sarif
+
+  # The rule catalogue
+  ocl-build lint --list`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			write, err := lintWriter(format)
+			if err != nil {
+				return inputError(err)
+			}
+			var cfg findings.Config
+			if configPath == "" {
+				configPath = findings.FindConfig(".")
+			}
+			if configPath != "" {
+				if cfg, err = findings.LoadConfig(configPath); err != nil {
+					return inputError(err)
+				}
+			}
+			threshold := findings.SeverityError
+			if cfg.FailureThreshold != nil {
+				threshold = *cfg.FailureThreshold
+			}
+			if cmd.Flags().Changed("fail-level") {
+				if threshold, err = findings.ParseSeverity(failLevel); err != nil {
+					return inputError(fmt.Errorf("--fail-level: %w", err))
+				}
+			}
+			rules := cfg.ApplyRules(containerfile.Rules())
+			if list {
+				return writeCatalogue(cmd.OutOrStdout(), format, rules, enable)
+			}
+			if len(args) == 0 {
+				return inputError(errors.New("lint needs a FILE, or - for standard input (see ocl-build lint --help)"))
+			}
+			for _, id := range enable {
+				if _, ok := findRule(rules, id); !ok {
+					return inputError(fmt.Errorf("--enable %s: no such rule (see ocl-build lint --list)", id))
+				}
+			}
+			opts := containerfile.Options{Enable: append(cfg.Enabled(), enable...)}
+			var all []findings.Finding
+			var bad []error
+			stdinUsed := false
+			for _, a := range args {
+				name, data, err := readLintInput(cmd.InOrStdin(), a, &stdinUsed)
+				if err == nil {
+					var fs []findings.Finding
+					fs, err = containerfile.LintFile(name, data, opts)
+					all = append(all, fs...)
+				}
+				if err != nil {
+					bad = append(bad, err)
+				}
+			}
+			all = cfg.Apply(all)
+			if g.quiet {
+				all = atOrAboveLint(all, threshold)
+			}
+			if err := write(cmd.OutOrStdout(), all, rules...); err != nil {
+				return err
+			}
+			for _, err := range bad {
+				fmt.Fprintf(cmd.ErrOrStderr(), "ocl-build: %s\n", oneLineErr(err))
+			}
+			if len(bad) > 0 {
+				return &exitError{code: exitInput, silent: true}
+			}
+			if findings.AtOrAbove(all, threshold) {
+				return findingsExit()
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&format, "format", "text", "output format: text, json or sarif")
+	f.StringVar(&failLevel, "fail-level", "error", "exit 1 at this severity or above: error, warning, info, none (default error, or the config's failure-threshold)")
+	f.StringVar(&configPath, "config", "", "config file (default ./"+findings.ConfigFileName+" when present)")
+	f.BoolVar(&list, "list", false, "print the rule catalogue and exit")
+	f.StringSliceVar(&enable, "enable", nil, "turn on opt-in rules, e.g. --enable OCL214")
+	return cmd
+}
+
+func lintWriter(format string) (func(io.Writer, []findings.Finding, ...findings.Rule) error, error) {
+	switch format {
+	case "text":
+		return findings.WriteText, nil
+	case "json":
+		return findings.WriteJSON, nil
+	case "sarif":
+		return func(w io.Writer, fs []findings.Finding, rules ...findings.Rule) error {
+			v, _ := versionString()
+			return findings.WriteSARIFTool(w, findings.Tool{Name: "ocl-build", Version: v,
+				InformationURI: findings.DefaultTool.InformationURI}, fs, rules...)
+		}, nil
+	}
+	return nil, fmt.Errorf("--format %s: want text, json or sarif", format)
+}
+
+// readLintInput reads a file, or standard input for "-", within the linter's
+// size limit; errors are one line naming the file.
+func readLintInput(stdin io.Reader, arg string, stdinUsed *bool) (string, []byte, error) {
+	if arg == "-" {
+		if *stdinUsed {
+			return stdinName, nil, fmt.Errorf("%s: standard input given twice", stdinName)
+		}
+		*stdinUsed = true
+		data, err := io.ReadAll(io.LimitReader(stdin, containerfile.MaxInputSize+1))
+		if err != nil {
+			return stdinName, nil, fmt.Errorf("%s: %v", stdinName, err)
+		}
+		if len(data) > containerfile.MaxInputSize {
+			return stdinName, nil, fmt.Errorf("%s: input is too large (over %d bytes)", stdinName, containerfile.MaxInputSize)
+		}
+		return stdinName, data, nil
+	}
+	f, err := os.Open(arg)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return arg, nil, fmt.Errorf("%s: %v", arg, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return arg, nil, fmt.Errorf("%s: %v", arg, err)
+	}
+	if st.IsDir() {
+		return arg, nil, fmt.Errorf("%s: is a directory", arg)
+	}
+	if st.Mode().IsRegular() && st.Size() > containerfile.MaxInputSize {
+		return arg, nil, fmt.Errorf("%s: file is too large (%d bytes; the limit is %d)", arg, st.Size(), containerfile.MaxInputSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, containerfile.MaxInputSize+1))
+	if err != nil {
+		return arg, nil, fmt.Errorf("%s: %v", arg, err)
+	}
+	if len(data) > containerfile.MaxInputSize {
+		return arg, nil, fmt.Errorf("%s: file is too large (over %d bytes)", arg, containerfile.MaxInputSize)
+	}
+	return arg, data, nil
+}
+
+func oneLineErr(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+func atOrAboveLint(fs []findings.Finding, s findings.Severity) []findings.Finding {
+	var out []findings.Finding
+	for _, f := range fs {
+		if s == findings.SeverityNone || f.Severity >= s {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func findRule(rules []findings.Rule, id string) (findings.Rule, bool) {
+	for _, r := range rules {
+		if strings.EqualFold(r.ID, id) {
+			return r, true
+		}
+	}
+	return findings.Rule{}, false
+}
+
+// writeCatalogue prints the rules: a table for text, the full metadata for
+// json, and an empty SARIF run that carries the rules for sarif.
+func writeCatalogue(w io.Writer, format string, rules []findings.Rule, enable []string) error {
+	for i := range rules {
+		for _, e := range enable {
+			if strings.EqualFold(e, rules[i].ID) {
+				rules[i].OptIn = false
+			}
+		}
+	}
+	switch format {
+	case "json":
+		type rule struct {
+			ID       string `json:"id"`
+			Severity string `json:"severity"`
+			OptIn    bool   `json:"optIn,omitempty"`
+			Short    string `json:"short"`
+			Help     string `json:"help"`
+		}
+		out := struct {
+			Rules []rule `json:"rules"`
+		}{}
+		for _, r := range rules {
+			out.Rules = append(out.Rules, rule{r.ID, r.Severity.String(), r.OptIn, r.Short, r.Help})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	case "sarif":
+		write, _ := lintWriter("sarif")
+		return write(w, nil, rules...)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range rules {
+		sev := r.Severity.String()
+		if r.OptIn {
+			sev += " (opt-in)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, sev, r.Short)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ocl-build/ocl-build/pkg/image"
+	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
+)
+
+func init() { registerCommand("rpmdiff", newRpmdiffCmd) }
+
+// rpmdiffImageFlags are the podman/skopeo-style flags for reaching images,
+// shared by rpmdiff and inspect.
+type rpmdiffImageFlags struct {
+	authfile, certDir, registriesConf string
+	tlsVerify, noCache                bool
+}
+
+func (f *rpmdiffImageFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.authfile, "authfile", "", "registry credentials file (default $REGISTRY_AUTH_FILE, then the containers-auth.json defaults)")
+	fl.StringVar(&f.certDir, "cert-dir", "", "directory with the registry's TLS certificates (*.crt, *.cert, *.key)")
+	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify certificates for docker:// registries (default: registries.conf)")
+	fl.StringVar(&f.registriesConf, "registries-conf", "", "registries.conf to use instead of the system one")
+	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the per-layer cache in the user cache directory")
+}
+
+func (f *rpmdiffImageFlags) options(cmd *cobra.Command) image.Options {
+	o := image.Options{AuthFile: f.authfile, CertDir: f.certDir, RegistriesConf: f.registriesConf}
+	if cmd.Flags().Changed("tls-verify") {
+		v := f.tlsVerify
+		o.TLSVerify = &v
+	}
+	if f.noCache {
+		o.CacheDir = "-"
+	}
+	return o
+}
+
+func newRpmdiffCmd(g *globalOptions) *cobra.Command {
+	var (
+		imgFlags rpmdiffImageFlags
+		format   string
+		exitCode bool
+	)
+	cmd := &cobra.Command{
+		Use:   "rpmdiff BASE TARGET",
+		Short: "Diff the RPM databases of two images (added, removed, up- and downgraded packages)",
+		Long: `rpmdiff reads the effective RPM database of two images and prints what a node
+would see change, like "rpm-ostree db diff" after a rollout.
+
+An image is any containers/image reference (docker://, containers-storage:, oci:,
+oci-archive:, docker-archive:) or a local path: a root filesystem directory, an
+rpmdb directory, or an rpmdb file. Only the layers from the top down to the one
+holding the database are read, and what was read is cached per layer digest.
+Packages are matched by name and architecture and ordered with rpmvercmp.
+
+Exit status: 0 whatever the diff (1 with --exit-code when something changed),
+2 when an image or its database cannot be read.`,
+		Example: `  # What did my layered build change against the RHCOS base?
+  ocl-build rpmdiff docker://quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:… \
+      docker://image-registry.example.com/mco/os-image:latest --authfile pull-and-push.json
+
+  # In CI: a markdown table for the pull request, fail if anything changed
+  ocl-build rpmdiff oci-archive:base.tar oci-archive:layered.tar --format markdown --exit-code
+
+  # Two rpmdb directories or unpacked root filesystems
+  ocl-build rpmdiff ./base-rootfs ./new-rootfs/usr/share/rpm --format json`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !validRpmdiffFormat(format) {
+				return inputError(fmt.Errorf("--format %q: want one of %s", format, strings.Join(rpmdiff.Formats, ", ")))
+			}
+			r := rpmdiff.NewReader(imgFlags.options(cmd))
+			base, err := r.Read(cmd.Context(), args[0])
+			if err != nil {
+				return inputError(err)
+			}
+			target, err := r.Read(cmd.Context(), args[1])
+			if err != nil {
+				return inputError(err)
+			}
+			rep := rpmdiff.Report{Base: base, Target: target, Result: rpmdiff.Diff(base.Packages, target.Packages)}
+			if g.quiet && format == "text" {
+				fmt.Fprintln(cmd.OutOrStdout(), rep.Result.Summary())
+			} else if err := rep.Write(cmd.OutOrStdout(), format); err != nil {
+				return err
+			}
+			if exitCode && !rep.Result.Empty() {
+				return findingsExit()
+			}
+			return nil
+		},
+	}
+	imgFlags.register(cmd)
+	cmd.Flags().StringVarP(&format, "format", "o", "text", "output format: text, json, markdown")
+	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 1 when the diff is not empty, like git diff --exit-code")
+	return cmd
+}
+
+func validRpmdiffFormat(f string) bool {
+	for _, x := range rpmdiff.Formats {
+		if f == x {
+			return true
+		}
+	}
+	return false
+}

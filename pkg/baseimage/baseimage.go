@@ -1,0 +1,262 @@
+// Package baseimage decides which RHCOS base and extensions images a build
+// starts from, the way the cluster knows them: given outright, from a
+// release payload's image-references, or from the machine-config-osimageurl
+// ConfigMap; and looks up the digest a reference currently points at.
+package baseimage
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	cimage "github.com/containers/image/v5/image"
+	"github.com/containers/image/v5/docker"
+	"github.com/containers/image/v5/pkg/blobinfocache/none"
+	"github.com/containers/image/v5/pkg/compression"
+	"github.com/containers/image/v5/types"
+	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/opencontainers/go-digest"
+	"sigs.k8s.io/yaml"
+)
+
+// Tags of the release payload's image-references that name the base images.
+const (
+	TagRHCOS           = "rhel-coreos"
+	TagRHCOSExtensions = "rhel-coreos-extensions"
+
+	imageReferencesPath = "release-manifests/image-references"
+	releaseMetadataPath = "release-manifests/release-metadata"
+)
+
+// Options: exactly one of BaseImage, Release, OSImageURLFile.
+type Options struct {
+	BaseImage, ExtensionsImage string
+	Release                    string // release payload pull spec
+	OSImageURLFile             string // machine-config-osimageurl ConfigMap YAML
+}
+
+// Resolved names the images and where they came from.
+type Resolved struct {
+	BaseImage       string
+	ExtensionsImage string // may be empty (no extensions image known)
+	// Source says how they were found, for the user: "--base-image",
+	// "release quay.io/…:4.19.0 (4.19.0)", "ConfigMap in FILE".
+	Source string
+	// ReleaseVersion and OSImageURL when the source states them.
+	ReleaseVersion, OSImageURL string
+}
+
+// Resolve picks the images. Only Release touches the network (sys carries
+// the credentials and TLS settings for the payload's registry).
+func Resolve(ctx context.Context, o Options, sys *types.SystemContext) (*Resolved, error) {
+	n := 0
+	for _, s := range []string{o.BaseImage, o.Release, o.OSImageURLFile} {
+		if s != "" {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil, errors.New("no base image: give --base-image, --release or --osimageurl")
+	case n > 1:
+		return nil, errors.New("choose the base image with one of --base-image, --release or --osimageurl")
+	case o.ExtensionsImage != "" && o.BaseImage == "":
+		return nil, errors.New("--extensions-image goes with --base-image")
+	}
+	switch {
+	case o.BaseImage != "":
+		return &Resolved{BaseImage: o.BaseImage, ExtensionsImage: o.ExtensionsImage, Source: "--base-image"}, nil
+	case o.OSImageURLFile != "":
+		c, err := mco.LoadOSImageURLConfig(o.OSImageURLFile)
+		if err != nil {
+			return nil, err
+		}
+		return &Resolved{
+			BaseImage: c.BaseOSContainerImage, ExtensionsImage: c.BaseOSExtensionsContainerImage,
+			Source:         "ConfigMap " + o.OSImageURLFile,
+			ReleaseVersion: c.ReleaseVersion, OSImageURL: c.OSImageURL,
+		}, nil
+	}
+	rel, err := ReadRelease(ctx, o.Release, sys)
+	if err != nil {
+		return nil, err
+	}
+	src := "release " + o.Release
+	if rel.Version != "" {
+		src += " (" + rel.Version + ")"
+	}
+	return &Resolved{BaseImage: rel.RHCOS, ExtensionsImage: rel.RHCOSExtensions, Source: src, ReleaseVersion: rel.Version}, nil
+}
+
+// Release is what a payload says about RHCOS.
+type Release struct {
+	Version         string
+	RHCOS           string // tag rhel-coreos
+	RHCOSExtensions string // tag rhel-coreos-extensions (may be absent)
+	// Tags holds every image-references tag, name → pull spec.
+	Tags map[string]string
+}
+
+// imageStream is the part of image.openshift.io/v1 ImageStream we read.
+type imageStream struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Name string `json:"name"`
+	} `json:"metadata"`
+	Spec struct {
+		Tags []struct {
+			Name string `json:"name"`
+			From *struct {
+				Kind string `json:"kind"`
+				Name string `json:"name"`
+			} `json:"from"`
+		} `json:"tags"`
+	} `json:"spec"`
+}
+
+// ParseImageReferences reads release-manifests/image-references.
+func ParseImageReferences(data []byte) (*Release, error) {
+	var is imageStream
+	if err := yaml.Unmarshal(data, &is); err != nil {
+		return nil, fmt.Errorf("%s: %v", imageReferencesPath, err)
+	}
+	if is.Kind != "ImageStream" {
+		return nil, fmt.Errorf("%s: kind is %q, want ImageStream", imageReferencesPath, is.Kind)
+	}
+	r := &Release{Version: is.Metadata.Name, Tags: map[string]string{}}
+	for i, t := range is.Spec.Tags {
+		if t.From == nil || t.From.Name == "" {
+			return nil, fmt.Errorf("%s: spec.tags[%d] (%s): from.name is empty", imageReferencesPath, i, t.Name)
+		}
+		r.Tags[t.Name] = t.From.Name
+	}
+	r.RHCOS, r.RHCOSExtensions = r.Tags[TagRHCOS], r.Tags[TagRHCOSExtensions]
+	if r.RHCOS == "" {
+		return nil, fmt.Errorf("%s: no %q tag (this payload does not name an RHCOS image; OpenShift 4.12+ payloads do)", imageReferencesPath, TagRHCOS)
+	}
+	return r, nil
+}
+
+// ReadRelease pulls just the payload's release-manifests files (from the
+// top layer down, stopping once found) and parses them.
+func ReadRelease(ctx context.Context, ref string, sys *types.SystemContext) (*Release, error) {
+	files, err := readFiles(ctx, ref, sys, []string{imageReferencesPath, releaseMetadataPath})
+	if err != nil {
+		return nil, fmt.Errorf("release %s: %w", ref, err)
+	}
+	data, ok := files[imageReferencesPath]
+	if !ok {
+		return nil, fmt.Errorf("release %s: no /%s in the image: is it a release payload?", ref, imageReferencesPath)
+	}
+	r, err := ParseImageReferences(data)
+	if err != nil {
+		return nil, fmt.Errorf("release %s: %w", ref, err)
+	}
+	if meta, ok := files[releaseMetadataPath]; ok {
+		var m struct {
+			Version string `json:"version"`
+		}
+		if yaml.Unmarshal(meta, &m) == nil && m.Version != "" {
+			r.Version = m.Version
+		}
+	}
+	return r, nil
+}
+
+// dockerRef accepts "host/repo:tag" or "docker://host/repo:tag".
+func dockerRef(ref string) (types.ImageReference, error) {
+	return docker.ParseReference("//" + strings.TrimPrefix(ref, "docker://"))
+}
+
+// readFiles returns the named files of the merged image, reading layers
+// from the top until all are found (an upper layer wins, as in the rootfs).
+func readFiles(ctx context.Context, ref string, sys *types.SystemContext, paths []string) (map[string][]byte, error) {
+	ir, err := dockerRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	src, err := ir.NewImageSource(ctx, sys)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	img, err := cimage.FromUnparsedImage(ctx, sys, cimage.UnparsedInstance(src, nil))
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, p := range paths {
+		want[p] = true
+	}
+	found := map[string][]byte{}
+	layers := img.LayerInfos()
+	for i := len(layers) - 1; i >= 0 && len(want) > 0; i-- {
+		if err := scanLayer(ctx, src, layers[i], want, found); err != nil {
+			return nil, fmt.Errorf("layer %s: %w", layers[i].Digest, err)
+		}
+	}
+	return found, nil
+}
+
+// maxFile bounds a manifest file we keep in memory.
+const maxFile = 16 << 20
+
+func scanLayer(ctx context.Context, src types.ImageSource, l types.BlobInfo, want map[string]bool, found map[string][]byte) error {
+	rc, _, err := src.GetBlob(ctx, l, none.NoCache)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	r, _, err := compression.AutoDecompress(rc)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/")
+		if !want[name] {
+			continue
+		}
+		delete(want, name)
+		if h.Typeflag != tar.TypeReg {
+			continue // a whiteout or link: treat as absent
+		}
+		if h.Size > maxFile {
+			return fmt.Errorf("%s is %d bytes, more than a release manifest can be", name, h.Size)
+		}
+		b, err := io.ReadAll(io.LimitReader(tr, maxFile))
+		if err != nil {
+			return err
+		}
+		found[name] = b
+	}
+}
+
+// Digest asks the registry which manifest digest ref points at now (a ref
+// by digest is returned as is, without the network).
+func Digest(ctx context.Context, ref string, sys *types.SystemContext) (digest.Digest, error) {
+	ir, err := dockerRef(ref)
+	if err != nil {
+		return "", fmt.Errorf("image %s: %w", ref, err)
+	}
+	if c, ok := ir.DockerReference().(interface{ Digest() digest.Digest }); ok {
+		return c.Digest(), nil
+	}
+	d, err := docker.GetDigest(ctx, sys, ir)
+	if err != nil {
+		return "", fmt.Errorf("image %s: %w", ref, err)
+	}
+	return d, nil
+}
+

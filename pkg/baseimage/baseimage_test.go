@@ -1,0 +1,153 @@
+package baseimage
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/containers/image/v5/types"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/ocl-build/ocl-build/pkg/build/buildtest"
+)
+
+func imageStreamJSON(tags map[string]string) string {
+	var b strings.Builder
+	b.WriteString(`{"kind":"ImageStream","apiVersion":"image.openshift.io/v1","metadata":{"name":"4.19.7"},"spec":{"tags":[`)
+	first := true
+	for n, ref := range tags {
+		if !first {
+			b.WriteString(",")
+		}
+		first = false
+		b.WriteString(`{"name":"` + n + `","from":{"kind":"DockerImage","name":"` + ref + `"}}`)
+	}
+	b.WriteString("]}}")
+	return b.String()
+}
+
+const (
+	rhcos = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	exts  = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:2222222222222222222222222222222222222222222222222222222222222222"
+)
+
+func TestParseImageReferences(t *testing.T) {
+	r, err := ParseImageReferences([]byte(imageStreamJSON(map[string]string{TagRHCOS: rhcos, TagRHCOSExtensions: exts, "cli": "x/y@sha256:33"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.RHCOS != rhcos || r.RHCOSExtensions != exts || r.Version != "4.19.7" || len(r.Tags) != 3 {
+		t.Errorf("%+v", r)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{imageStreamJSON(map[string]string{"cli": "x"}), `no "rhel-coreos" tag`},
+		{`{"kind":"ConfigMap"}`, `kind is "ConfigMap"`},
+		{`{"kind":"ImageStream","spec":{"tags":[{"name":"rhel-coreos"}]}}`, "spec.tags[0] (rhel-coreos): from.name is empty"},
+		{"kind: [", "image-references"},
+	} {
+		if _, err := ParseImageReferences([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func insecure() *types.SystemContext {
+	return &types.SystemContext{DockerInsecureSkipTLSVerify: types.OptionalBoolTrue}
+}
+
+// A payload whose upper layer replaces image-references: the upper one wins.
+func TestReadReleaseFromRegistry(t *testing.T) {
+	reg := buildtest.Start(t)
+	lower := buildtest.FileLayer(t, map[string]string{
+		imageReferencesPath: imageStreamJSON(map[string]string{TagRHCOS: "old/rhcos@sha256:00"}),
+		"usr/bin/cli":       "binary",
+	})
+	upper := buildtest.FileLayer(t, map[string]string{
+		imageReferencesPath: imageStreamJSON(map[string]string{TagRHCOS: rhcos, TagRHCOSExtensions: exts}),
+		releaseMetadataPath: `{"kind":"cincinnati-metadata-v0","version":"4.19.9"}`,
+	})
+	img, err := mutate.AppendLayers(empty.Image, lower, upper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := reg.Push(t, "openshift-release-dev/ocp-release:4.19.9-x86_64", img)
+	res, err := Resolve(context.Background(), Options{Release: ref}, insecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BaseImage != rhcos || res.ExtensionsImage != exts || res.ReleaseVersion != "4.19.9" {
+		t.Errorf("%+v", res)
+	}
+	if !strings.Contains(res.Source, ref) || !strings.Contains(res.Source, "4.19.9") {
+		t.Errorf("source %q", res.Source)
+	}
+
+	// Not a payload: says so.
+	_, err = ReadRelease(context.Background(), reg.BaseImage, insecure())
+	if err == nil || !strings.Contains(err.Error(), "is it a release payload") {
+		t.Errorf("base image as a release: %v", err)
+	}
+	// TLS verification on (the default) against a plain-HTTP registry fails and names it.
+	_, err = ReadRelease(context.Background(), ref, &types.SystemContext{})
+	if err == nil || !strings.Contains(err.Error(), reg.Host) {
+		t.Errorf("want an error naming %s, got %v", reg.Host, err)
+	}
+}
+
+func TestDigest(t *testing.T) {
+	reg := buildtest.Start(t)
+	want := reg.Digest(t, reg.BaseImage)
+	got, err := Digest(context.Background(), reg.BaseImage, insecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("digest %s, registry %s", got, want)
+	}
+	byDigest := reg.Host + "/ocl-test/base@" + want.String()
+	if got, err := Digest(context.Background(), byDigest, &types.SystemContext{}); err != nil || got.String() != want.String() {
+		t.Errorf("digest ref: %s %v", got, err)
+	}
+	if _, err := Digest(context.Background(), reg.Host+"/ocl-test/missing:latest", insecure()); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("missing image: %v", err)
+	}
+}
+
+func TestResolveLocal(t *testing.T) {
+	ctx := context.Background()
+	r, err := Resolve(ctx, Options{BaseImage: rhcos, ExtensionsImage: exts}, nil)
+	if err != nil || r.BaseImage != rhcos || r.ExtensionsImage != exts || r.Source != "--base-image" {
+		t.Errorf("%+v %v", r, err)
+	}
+	cm := filepath.Join(t.TempDir(), "osimageurl.yaml")
+	os.WriteFile(cm, []byte(`apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: machine-config-osimageurl
+  namespace: openshift-machine-config-operator
+data:
+  baseOSContainerImage: `+rhcos+`
+  baseOSExtensionsContainerImage: `+exts+`
+  osImageURL: ""
+  releaseVersion: 4.19.7
+`), 0o644)
+	r, err = Resolve(ctx, Options{OSImageURLFile: cm}, nil)
+	if err != nil || r.BaseImage != rhcos || r.ExtensionsImage != exts || r.ReleaseVersion != "4.19.7" || !strings.Contains(r.Source, cm) {
+		t.Errorf("%+v %v", r, err)
+	}
+	for _, tc := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{}, "no base image"},
+		{Options{BaseImage: "a", Release: "b"}, "one of"},
+		{Options{Release: "b", ExtensionsImage: "c"}, "goes with --base-image"},
+		{Options{OSImageURLFile: filepath.Join(t.TempDir(), "none.yaml")}, "no such file"},
+	} {
+		if _, err := Resolve(ctx, tc.o, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.o, err, tc.want)
+		}
+	}
+}

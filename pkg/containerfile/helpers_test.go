@@ -1,0 +1,65 @@
+package containerfile
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ocl-build/ocl-build/pkg/findings"
+)
+
+// ruleCase is one Containerfile and the lines where the rule must fire
+// (nil: it must stay quiet).
+type ruleCase struct {
+	name string
+	src  string
+	want []int
+}
+
+// allOn enables the opt-in rules so their tables can run.
+var allOn = Options{Enable: []string{RuleUnversionedPkg}}
+
+func lintLines(t *testing.T, rule, src string) ([]int, []findings.Finding) {
+	t.Helper()
+	fs, err := LintContent("Containerfile", src, allOn)
+	if err != nil {
+		t.Fatalf("LintContent: %v", err)
+	}
+	var lines []int
+	for _, f := range fs {
+		if f.Rule == rule {
+			lines = append(lines, f.Line)
+		}
+	}
+	return lines, fs
+}
+
+func runRuleTable(t *testing.T, rule string, cases []ruleCase) {
+	t.Helper()
+	sawFire, sawQuiet := false, false
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, all := lintLines(t, rule, c.src)
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s fired on lines %v, want %v\nsource:\n%s\nall findings:\n%s", rule, got, c.want, c.src, dump(all))
+			}
+		})
+		if len(c.want) > 0 {
+			sawFire = true
+		} else {
+			sawQuiet = true
+		}
+	}
+	if !sawFire || !sawQuiet {
+		t.Fatalf("%s table needs both failing and passing cases", rule)
+	}
+}
+
+func dump(fs []findings.Finding) string {
+	var b strings.Builder
+	_ = findings.WriteText(&b, fs)
+	return b.String()
+}
+
+// good is the documented form: it must pass every rule.
+const good = "FROM configs AS final\nRUN dnf install -y autofs && dnf clean all && ostree container commit\n"
