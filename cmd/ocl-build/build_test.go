@@ -181,11 +181,11 @@ func TestBuildExampleAgainstFixture(t *testing.T) {
 	w := fixture.Start(t)
 	dir := t.TempDir()
 	mc := testMachineConfig(t, dir)
-	for _, driver := range []string{build.DriverOverlay, build.DriverVFS} {
+	for _, driver := range []string{build.DriverOverlay} {
 		t.Run(driver, func(t *testing.T) {
 			so, storeFlags := tempStoreFlags(t, driver)
 			args := append([]string{"build",
-				"--containerfile", repoFile(t, "Containerfile.example"),
+				"--containerfile", "/tmp/bw/variant.cf",
 				"--machineconfigs", mc,
 				"--base-image", w.BaseImage, "--extensions-image", w.ExtensionsImage,
 				"--authfile", w.MergedSecretFile, "--cert-dir", w.CertDir,

@@ -11,6 +11,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/model"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
 	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"k8s.io/apiserver/pkg/cel/common"
 	"sigs.k8s.io/yaml"
 )
 
@@ -40,7 +42,9 @@ type crdVersion struct {
 	hasStatus  bool // status subresource: the main endpoint ignores .status
 	structural *structuralschema.Structural
 	schema     apiservervalidation.SchemaValidator
-	cel        *cel.Validator
+	// statusSchema validates .status alone (status subresource updates).
+	statusSchema apiservervalidation.SchemaValidator
+	cel          *cel.Validator
 }
 
 // Result is what the API server would store, and why it would refuse it.
@@ -134,14 +138,21 @@ func compileVersion(crd *apiextensionsv1.CustomResourceDefinition, ver *apiexten
 	if err != nil {
 		return nil, fmt.Errorf("schema validator: %w", err)
 	}
+	var statusSV apiservervalidation.SchemaValidator
+	if st, ok := internal.Properties["status"]; ok {
+		if statusSV, _, err = apiservervalidation.NewSchemaValidator(&st); err != nil {
+			return nil, fmt.Errorf("status schema validator: %w", err)
+		}
+	}
 	return &crdVersion{
-		crdName:    crd.Name,
-		gvk:        schema.GroupVersionKind{Group: crd.Spec.Group, Version: ver.Name, Kind: crd.Spec.Names.Kind},
-		namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped,
-		hasStatus:  ver.Subresources != nil && ver.Subresources.Status != nil,
-		structural: ss,
-		schema:     sv,
-		cel:        cel.NewValidator(ss, true, celconfig.PerCallLimit),
+		statusSchema: statusSV,
+		crdName:      crd.Name,
+		gvk:          schema.GroupVersionKind{Group: crd.Spec.Group, Version: ver.Name, Kind: crd.Spec.Names.Kind},
+		namespaced:   crd.Spec.Scope == apiextensionsv1.NamespaceScoped,
+		hasStatus:    ver.Subresources != nil && ver.Subresources.Status != nil,
+		structural:   ss,
+		schema:       sv,
+		cel:          cel.NewValidator(ss, true, celconfig.PerCallLimit),
 	}, nil
 }
 
@@ -169,47 +180,13 @@ func (v *Validator) Kinds() []string {
 // for a custom resource. obj is not modified. Numbers in obj must be int64 or
 // float64 (as k8s.io/apimachinery/pkg/util/json decodes them).
 func (v *Validator) Validate(obj map[string]any) (res Result, err error) {
-	u := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(obj)}
-	gv, err := schema.ParseGroupVersion(u.GetAPIVersion())
-	if err != nil {
-		return res, fmt.Errorf("apiVersion: %w", err)
+	cv, u, err := v.decode(obj, &res)
+	if err != nil || u == nil {
+		return res, err
 	}
-	cv, ok := v.kinds[gv.WithKind(u.GetKind())]
-	if !ok {
-		return res, fmt.Errorf("no CRD for apiVersion %q kind %q", u.GetAPIVersion(), u.GetKind())
-	}
-
-	// Decode path: metadata is read into ObjectMeta (unknown keys dropped),
-	// the rest pruned to the schema, then defaults applied.
-	objectMeta, foundMeta, metaUnknown, err := schemaobjectmeta.GetObjectMetaWithOptions(u.Object, schemaobjectmeta.ObjectMetaOptions{ReturnUnknownFieldPaths: true})
-	if err != nil {
-		return res, fmt.Errorf("metadata: %w", err)
-	}
-	res.UnknownFields = append(res.UnknownFields, metaUnknown...)
-	res.UnknownFields = append(res.UnknownFields, structuralpruning.PruneWithOptions(u.Object, cv.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})...)
-	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(u.Object, cv.structural)
-	ferr, paths := schemaobjectmeta.CoerceWithOptions(nil, u.Object, cv.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
-	if ferr != nil {
-		res.Errors = append(res.Errors, ferr)
-		return res, nil
-	}
-	res.UnknownFields = append(res.UnknownFields, paths...)
-	u.SetKind(cv.gvk.Kind)
-	u.SetAPIVersion(cv.gvk.GroupVersion().String())
-	if foundMeta {
-		if err := schemaobjectmeta.SetObjectMeta(u.Object, objectMeta); err != nil {
-			return res, fmt.Errorf("metadata: %w", err)
-		}
-	}
-	structuraldefaulting.Default(u.Object, cv.structural)
 	// The server names an object from generateName before validating it.
 	if u.GetName() == "" && u.GetGenerateName() != "" {
 		u.SetName(u.GetGenerateName() + GeneratedNameSuffix)
-	}
-	// ObjectMeta round trips add an empty creationTimestamp; the stored
-	// object the tests compare against has none before the server sets it.
-	if md, ok := u.Object["metadata"].(map[string]any); ok && md["creationTimestamp"] == nil {
-		delete(md, "creationTimestamp")
 	}
 	// With a status subresource, create stores no status (PrepareForCreate).
 	if cv.hasStatus {
@@ -219,7 +196,6 @@ func (v *Validator) Validate(obj map[string]any) (res Result, err error) {
 		}
 	}
 	res.Object = u.Object
-	sort.Strings(res.UnknownFields)
 
 	// Validation path, in the order of the customresource strategy.
 	var errs field.ErrorList
@@ -227,14 +203,125 @@ func (v *Validator) Validate(obj map[string]any) (res Result, err error) {
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u.Object, cv.schema)...)
 	errs = append(errs, schemaobjectmeta.Validate(nil, u.Object, cv.structural, false)...)
 	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, cv.structural, u.Object)...)
-	if hasBlocking(errs) {
-		errs = append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
-	} else {
-		celErrs, _ := cv.cel.Validate(context.Background(), nil, cv.structural, u.Object, nil, celconfig.RuntimeCELCostBudget)
-		errs = append(errs, celErrs...)
-	}
-	res.Errors = errs
+	res.Errors = cv.runCEL(errs, u.Object, nil)
 	return res, nil
+}
+
+// ValidateUpdate is the API server's update path: old is the stored object
+// (as Validate or ValidateUpdate returned it), obj the new one. With status
+// true it is an update through the status subresource, which takes only
+// obj's status; otherwise the status is kept from old. Rules that compare
+// with oldSelf, and ratcheting (an unchanged invalid value stays allowed),
+// apply as on a cluster.
+func (v *Validator) ValidateUpdate(obj, old map[string]any, status bool) (res Result, err error) {
+	cv, u, err := v.decode(obj, &res)
+	if err != nil || u == nil {
+		return res, err
+	}
+	o := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(old)}
+	if o.GetAPIVersion() != u.GetAPIVersion() || o.GetKind() != u.GetKind() {
+		return res, fmt.Errorf("old object is %s %s, new one %s %s", o.GetAPIVersion(), o.GetKind(), u.GetAPIVersion(), u.GetKind())
+	}
+	switch {
+	case status:
+		// PrepareForUpdate of the status strategy: everything but status
+		// comes from the stored object.
+		st, ok := u.Object["status"]
+		u = &unstructured.Unstructured{Object: runtime.DeepCopyJSON(old)}
+		if ok {
+			u.Object["status"] = st
+		} else {
+			delete(u.Object, "status")
+		}
+	case cv.hasStatus:
+		if st, ok := o.Object["status"]; ok {
+			u.Object["status"] = runtime.DeepCopyJSONValue(st)
+		} else {
+			delete(u.Object, "status")
+		}
+	}
+	res.Object = u.Object
+
+	corr := common.NewCorrelatedObject(u.Object, o.Object, &model.Structural{Structural: cv.structural})
+	var errs field.ErrorList
+	errs = append(errs, metavalidation.ValidateObjectMetaAccessorUpdate(u, o, field.NewPath("metadata"))...)
+	if status {
+		if st, ok := u.Object["status"]; ok && cv.statusSchema != nil {
+			errs = append(errs, apiservervalidation.ValidateCustomResourceUpdate(field.NewPath("status"), st, o.Object["status"], cv.statusSchema,
+				apiservervalidation.WithRatcheting(corr.Key("status")))...)
+		}
+		if newErrs := listtype.ValidateListSetsAndMaps(nil, cv.structural, u.Object); len(newErrs) > 0 {
+			if oldErrs := listtype.ValidateListSetsAndMaps(nil, cv.structural, o.Object); len(oldErrs) == 0 {
+				errs = append(errs, newErrs...)
+			}
+		}
+	} else {
+		errs = append(errs, apiservervalidation.ValidateCustomResourceUpdate(nil, u.Object, o.Object, cv.schema, apiservervalidation.WithRatcheting(corr))...)
+		errs = append(errs, schemaobjectmeta.Validate(nil, u.Object, cv.structural, false)...)
+		if oldErrs := listtype.ValidateListSetsAndMaps(nil, cv.structural, o.Object); len(oldErrs) == 0 {
+			errs = append(errs, listtype.ValidateListSetsAndMaps(nil, cv.structural, u.Object)...)
+		}
+	}
+	res.Errors = cv.runCEL(errs, u.Object, o.Object, cel.WithRatcheting(corr))
+	return res, nil
+}
+
+// decode is the API server's decoding of a request body: metadata read into
+// ObjectMeta (unknown keys dropped), the rest pruned to the schema, nulls
+// dropped, defaults applied. u is nil when decoding already failed with
+// field errors (in res.Errors).
+func (v *Validator) decode(obj map[string]any, res *Result) (*crdVersion, *unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(obj)}
+	gv, err := schema.ParseGroupVersion(u.GetAPIVersion())
+	if err != nil {
+		return nil, nil, fmt.Errorf("apiVersion: %w", err)
+	}
+	cv, ok := v.kinds[gv.WithKind(u.GetKind())]
+	if !ok {
+		return nil, nil, fmt.Errorf("no CRD for apiVersion %q kind %q", u.GetAPIVersion(), u.GetKind())
+	}
+	objectMeta, foundMeta, metaUnknown, err := schemaobjectmeta.GetObjectMetaWithOptions(u.Object, schemaobjectmeta.ObjectMetaOptions{ReturnUnknownFieldPaths: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("metadata: %w", err)
+	}
+	res.UnknownFields = append(res.UnknownFields, metaUnknown...)
+	res.UnknownFields = append(res.UnknownFields, structuralpruning.PruneWithOptions(u.Object, cv.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})...)
+	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(u.Object, cv.structural)
+	ferr, paths := schemaobjectmeta.CoerceWithOptions(nil, u.Object, cv.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
+	if ferr != nil {
+		res.Errors = append(res.Errors, ferr)
+		return cv, nil, nil
+	}
+	res.UnknownFields = append(res.UnknownFields, paths...)
+	sort.Strings(res.UnknownFields)
+	u.SetKind(cv.gvk.Kind)
+	u.SetAPIVersion(cv.gvk.GroupVersion().String())
+	if foundMeta {
+		if err := schemaobjectmeta.SetObjectMeta(u.Object, objectMeta); err != nil {
+			return nil, nil, fmt.Errorf("metadata: %w", err)
+		}
+	}
+	structuraldefaulting.Default(u.Object, cv.structural)
+	// ObjectMeta round trips add an empty creationTimestamp; the stored
+	// object the tests compare against has none before the server sets it.
+	if md, ok := u.Object["metadata"].(map[string]any); ok && md["creationTimestamp"] == nil {
+		delete(md, "creationTimestamp")
+	}
+	return cv, u, nil
+}
+
+// runCEL appends the x-kubernetes-validations results to errs, unless errs
+// already hold an error that makes the server skip the rules.
+func (cv *crdVersion) runCEL(errs field.ErrorList, obj, old map[string]any, opts ...cel.Option) field.ErrorList {
+	if hasBlocking(errs) {
+		return append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
+	}
+	var oldObj any
+	if old != nil {
+		oldObj = old
+	}
+	celErrs, _ := cv.cel.Validate(context.Background(), nil, cv.structural, obj, oldObj, celconfig.RuntimeCELCostBudget, opts...)
+	return append(errs, celErrs...)
 }
 
 // hasBlocking mirrors the API server: CEL rules are not run when a schema
