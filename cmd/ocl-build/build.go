@@ -130,6 +130,12 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Piped into head or less that quits early: keep building (and clean
+	// up) instead of dying on SIGPIPE halfway through with mounts held.
+	// Notify, not Ignore: an ignored signal would stay ignored in every RUN.
+	sigpipe := make(chan os.Signal, 1)
+	signal.Notify(sigpipe, syscall.SIGPIPE)
+	defer signal.Stop(sigpipe)
 
 	base, err := baseimage.Resolve(ctx, baseimage.Options{
 		BaseImage: in.baseImage, ExtensionsImage: in.extensionsImage,

@@ -35,7 +35,10 @@ REF takes the same forms as for rpmdiff.`,
 			if format != "text" && format != "json" {
 				return inputError(fmt.Errorf("--format %q: want text or json", format))
 			}
-			in, err := rpmdiff.NewReader(imgFlags.options(cmd)).Inspect(cmd.Context(), args[0])
+			r := rpmdiff.NewReader(imgFlags.options(cmd))
+			done := rpmdiffProgress(cmd, g, r)
+			in, err := r.Inspect(cmd.Context(), args[0])
+			done()
 			if err != nil {
 				return inputError(err)
 			}

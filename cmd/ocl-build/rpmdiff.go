@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/spf13/cobra"
 
@@ -75,11 +78,14 @@ Exit status: 0 whatever the diff (1 with --exit-code when something changed),
 				return inputError(fmt.Errorf("--format %q: want one of %s", format, strings.Join(rpmdiff.Formats, ", ")))
 			}
 			r := rpmdiff.NewReader(imgFlags.options(cmd))
+			done := rpmdiffProgress(cmd, g, r)
 			base, err := r.Read(cmd.Context(), args[0])
 			if err != nil {
+				done()
 				return inputError(err)
 			}
 			target, err := r.Read(cmd.Context(), args[1])
+			done()
 			if err != nil {
 				return inputError(err)
 			}
@@ -108,4 +114,23 @@ func validRpmdiffFormat(f string) bool {
 		}
 	}
 	return false
+}
+
+// rpmdiffProgress shows which layer is being read, on a terminal only and
+// not with --quiet; the returned func clears the line.
+func rpmdiffProgress(cmd *cobra.Command, g *globalOptions, r *rpmdiff.Reader) func() {
+	f, ok := cmd.ErrOrStderr().(*os.File)
+	if g.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	shown := false
+	r.Progress = func(p rpmdiff.Progress) {
+		shown = true
+		fmt.Fprintf(f, "\r\033[Kreading %s: layer %d/%d (%s)", p.Ref, p.Layer, p.Layers, humanBytes(p.Size))
+	}
+	return func() {
+		if shown {
+			fmt.Fprint(f, "\r\033[K")
+		}
+	}
 }

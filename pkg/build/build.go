@@ -225,7 +225,9 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		return nil, err
 	}
 	defer func() {
-		if _, serr := store.Shutdown(false); serr != nil && err == nil {
+		// A layer still mounted by someone else (podman mount, another
+		// build) keeps the store open; that is theirs to release.
+		if _, serr := store.Shutdown(false); serr != nil && err == nil && !errors.Is(serr, storage.ErrLayerUsedByContainer) {
 			err = fmt.Errorf("closing storage: %w", serr)
 		}
 	}()

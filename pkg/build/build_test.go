@@ -205,7 +205,9 @@ func TestBuildFailingRun(t *testing.T) {
 	requireRoot(t)
 	reg := buildtest.Start(t)
 	so := testStore(t, DriverOverlay)
-	cf := "FROM " + reg.BaseImage + "\nRUN echo first-line-ok\nRUN echo doing work; echo 'Error: Unable to find a match: no-such-package' >&2; exit 3\nRUN echo never\n"
+	// Two stages, as the template: the earlier stage's image is mounted for
+	// COPY --from and FROM, and must be released when the last one fails.
+	cf := "FROM " + reg.BaseImage + " AS first\nRUN echo x > /x\nFROM first AS second\nCOPY --from=first /x /y\nRUN echo first-line-ok\nRUN echo doing work; echo 'Error: Unable to find a match: no-such-package' >&2; exit 3\nRUN echo never\n"
 	var out syncBuffer
 	_, err := Build(context.Background(), Options{
 		ContextDir: contextDir(t, cf), Store: so,
@@ -215,11 +217,11 @@ func TestBuildFailingRun(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("want a StepError, got %v", err)
 	}
-	if se.Step != "STEP 3/4" || !strings.HasPrefix(se.Instruction, "RUN echo doing work") || se.IsPull() {
+	if se.Step != "[2/2] STEP 4/5" || !strings.HasPrefix(se.Instruction, "RUN echo doing work") || se.IsPull() {
 		t.Errorf("step %q instruction %q", se.Step, se.Instruction)
 	}
 	msg := err.Error()
-	for _, want := range []string{"STEP 3/4", "exit 3", "Unable to find a match: no-such-package", "doing work"} {
+	for _, want := range []string{"[2/2] STEP 4/5", "exit 3", "Unable to find a match: no-such-package", "doing work"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
@@ -269,7 +271,7 @@ func TestBuildInterrupted(t *testing.T) {
 			}()
 			t0 := time.Now()
 			_, err := Build(ctx, Options{
-				ContextDir: contextDir(t, "FROM "+reg.BaseImage+"\nRUN echo started-$((1+1)); sleep 60\n"),
+				ContextDir: contextDir(t, "FROM "+reg.BaseImage+" AS one\nRUN echo one > /one\nFROM one\nCOPY --from=one /one /two\nRUN echo started-$((1+1)); sleep 60\n"),
 				Store:      so, Registry: RegistryOptions{InsecureSkipTLSVerify: true},
 				Tag: "localhost/ocl-build/sleep:latest", Out: &out, NoCache: true,
 			})

@@ -150,3 +150,4 @@ func unescapeMount(s string) string {
 	}
 	return b.String()
 }
+

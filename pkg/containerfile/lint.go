@@ -85,13 +85,26 @@ func lintDoc(file, content string) *doc {
 
 // pragmas reads `# ocl-build ignore=...` comments outside instructions.
 func (d *doc) pragmas() {
-	inside := func(line int) bool {
-		for _, in := range d.insts {
-			if line > in.line && line <= in.end {
-				return true
-			}
+	// next[l] is the first instruction starting after line l; inside[l]
+	// marks continuation and heredoc lines, whose comments belong to the
+	// instruction itself.
+	n := len(d.lines) + 2
+	inside := make([]bool, n)
+	starts := make([]*inst, n)
+	for _, in := range d.insts {
+		if in.line > 0 && in.line < n {
+			starts[in.line] = in
 		}
-		return false
+		for l := in.line + 1; l <= in.end && l < n; l++ {
+			inside[l] = true
+		}
+	}
+	next := make([]*inst, n)
+	for l := n - 2; l >= 0; l-- {
+		next[l] = next[l+1]
+		if starts[l+1] != nil {
+			next[l] = starts[l+1]
+		}
 	}
 	for i, l := range d.lines {
 		t := strings.TrimSpace(l)
@@ -99,7 +112,7 @@ func (d *doc) pragmas() {
 			continue
 		}
 		line := i + 1
-		if inside(line) {
+		if inside[line] {
 			continue
 		}
 		p, ok, err := findings.ParsePragma(t[1:])
@@ -115,11 +128,8 @@ func (d *doc) pragmas() {
 			d.sup.AddGlobal(p.Rules...)
 			continue
 		}
-		for _, in := range d.insts {
-			if in.line > line {
-				d.sup.AddLines(d.file, in.line, in.end, p.Rules...)
-				break
-			}
+		if in := next[line]; in != nil {
+			d.sup.AddLines(d.file, in.line, in.end, p.Rules...)
 		}
 	}
 }

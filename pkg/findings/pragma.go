@@ -55,13 +55,7 @@ func ParsePragma(comment string) (p Pragma, ok bool, err error) {
 // Suppressions collects pragmas of one file and filters its findings.
 type Suppressions struct {
 	global map[string]bool
-	ranges []suppressedRange
-}
-
-type suppressedRange struct {
-	file       string
-	start, end int
-	rules      map[string]bool
+	lines  map[string]map[int]map[string]bool // file -> line -> rules
 }
 
 // AddGlobal suppresses rules for every finding of the file.
@@ -75,17 +69,30 @@ func (s *Suppressions) AddGlobal(rules ...string) {
 }
 
 // AddLines suppresses rules for findings of file on lines start..end inclusive
-// (an instruction's span). An empty file matches any file.
+// (an instruction's span).
 func (s *Suppressions) AddLines(file string, start, end int, rules ...string) {
-	m := map[string]bool{}
-	for _, r := range rules {
-		m[r] = true
+	if s.lines == nil {
+		s.lines = map[string]map[int]map[string]bool{}
 	}
-	s.ranges = append(s.ranges, suppressedRange{file: file, start: start, end: end, rules: m})
+	byLine := s.lines[file]
+	if byLine == nil {
+		byLine = map[int]map[string]bool{}
+		s.lines[file] = byLine
+	}
+	for l := start; l <= end; l++ {
+		m := byLine[l]
+		if m == nil {
+			m = map[string]bool{}
+			byLine[l] = m
+		}
+		for _, r := range rules {
+			m[r] = true
+		}
+	}
 }
 
 // Empty reports whether nothing is suppressed.
-func (s *Suppressions) Empty() bool { return s == nil || (len(s.global) == 0 && len(s.ranges) == 0) }
+func (s *Suppressions) Empty() bool { return s == nil || (len(s.global) == 0 && len(s.lines) == 0) }
 
 // Filter drops the suppressed findings; it reuses fs's backing array.
 func (s *Suppressions) Filter(fs []Finding) []Finding {
@@ -105,10 +112,6 @@ func (s *Suppressions) suppressed(f Finding) bool {
 	if s.global["all"] || s.global[f.Rule] {
 		return true
 	}
-	for _, r := range s.ranges {
-		if (r.file == "" || r.file == f.File) && f.Line >= r.start && f.Line <= r.end && (r.rules["all"] || r.rules[f.Rule]) {
-			return true
-		}
-	}
-	return false
+	m := s.lines[f.File][f.Line]
+	return m["all"] || m[f.Rule]
 }

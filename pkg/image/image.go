@@ -124,6 +124,7 @@ type Image struct {
 	limits Limits
 	src    types.ImageSource
 	img    types.Image
+	blobs  []types.BlobInfo // what to ask src for, layer by layer
 }
 
 // Error names the image a failure is about, so the CLI can print one line.
@@ -183,7 +184,14 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 			im.ManifestDigest = d
 		}
 	}
-	for _, l := range img.LayerInfos() {
+	// Some sources (containers-storage) serve layers under other digests
+	// than the manifest's; LayerInfosForCopy says which, nil when the
+	// manifest's are right.
+	im.blobs = img.LayerInfos()
+	if infos, err := src.LayerInfosForCopy(ctx, nil); err == nil && infos != nil && len(infos) == len(im.blobs) {
+		im.blobs = infos
+	}
+	for _, l := range im.blobs {
 		im.Layers = append(im.Layers, Layer{Digest: l.Digest.String(), Size: l.Size, MediaType: l.MediaType})
 	}
 	cfg, err := img.OCIConfig(ctx)
@@ -256,8 +264,7 @@ func (im *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
 	if im.src == nil || i < 0 || i >= len(im.Layers) {
 		return nil, fmt.Errorf("no layer %d in %s", i, im.Ref)
 	}
-	infos := im.img.LayerInfos()
-	rc, _, err := im.src.GetBlob(ctx, infos[i], none.NoCache)
+	rc, _, err := im.src.GetBlob(ctx, im.blobs[i], none.NoCache)
 	if err != nil {
 		return nil, fmt.Errorf("fetching layer %s: %w", im.Layers[i].Digest, err)
 	}

@@ -154,6 +154,9 @@ func (c *checker) schemaFindings(d *Document, res Result) {
 		}
 		c.add(d, e.Field, "OCL301", findings.SeverityError, what+errorText(e))
 	}
+	if res.DroppedStatus {
+		c.add(d, "status", "OCL301", findings.SeverityInfo, what+"status is ignored on create: it belongs to the status subresource, which the operator writes")
+	}
 	for _, u := range res.UnknownFields {
 		c.add(d, u, "OCL301", findings.SeverityWarning,
 			fmt.Sprintf("%s %q: unknown field %q: the API server drops it, and oc's strict field validation refuses the object", d.Kind, d.Name, u))

@@ -324,3 +324,23 @@ func TestTypedDecode(t *testing.T) {
 		t.Fatal("a pool decoded as a MachineOSConfig")
 	}
 }
+
+func TestStatusIgnoredOnCreate(t *testing.T) {
+	src := "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfigPool\nmetadata:\n  name: worker\nspec: {}\nstatus:\n  machineCount: 3\n"
+	docs, err := ReadDocuments("p.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Check(docs, CheckOptions{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].Severity != findings.SeverityInfo || fs[0].Line != 6 || !strings.Contains(fs[0].Message, "status is ignored") {
+		t.Fatalf("%+v", fs)
+	}
+	v, _ := DefaultValidator()
+	res, _ := v.Validate(docs[0].Object)
+	if _, ok := res.Object["status"]; ok {
+		t.Fatal("status stored on create")
+	}
+}

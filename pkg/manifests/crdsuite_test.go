@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/yaml"
 )
@@ -26,12 +28,13 @@ type crdSuite struct {
 }
 
 type crdCase struct {
-	Name                string `json:"name"`
-	Initial             string `json:"initial"`
-	Updated             string `json:"updated"`
-	Expected            string `json:"expected"`
-	ExpectedError       string `json:"expectedError"`
-	ExpectedStatusError string `json:"expectedStatusError"`
+	Name                string     `json:"name"`
+	InitialCRDPatches   []crdPatch `json:"initialCRDPatches"`
+	Initial             string     `json:"initial"`
+	Updated             string     `json:"updated"`
+	Expected            string     `json:"expected"`
+	ExpectedError       string     `json:"expectedError"`
+	ExpectedStatusError string     `json:"expectedStatusError"`
 }
 
 func openshiftAPIDir(t *testing.T) string {
@@ -48,11 +51,12 @@ func openshiftAPIDir(t *testing.T) string {
 	return dir
 }
 
-// TestOpenShiftCRDSuite runs every onCreate case of openshift/api's own CRD
-// tests for MachineOSConfig and MachineConfigPool through our validator and
-// demands the same outcome: accepted cases store exactly `expected` (after
-// pruning and defaulting), refused ones fail with a message that contains
-// `expectedError`.
+// TestOpenShiftCRDSuite runs every case of openshift/api's own CRD tests for
+// MachineOSConfig, MachineConfigPool and MachineConfig (onCreate, and
+// onUpdate through ValidateUpdate: oldSelf, ratcheting, status subresource,
+// CRD patches) through our validator and demands the same outcome: accepted
+// cases store exactly `expected` (after pruning and defaulting), refused ones
+// fail with a message that contains `expectedError`/`expectedStatusError`.
 //
 // Both CRDs ship as a single manifest merged over every feature set
 // ("api.openshift.io/merged-by-featuregates"), the one a Default cluster
@@ -64,7 +68,7 @@ func TestOpenShiftCRDSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := filepath.Join(openshiftAPIDir(t), "machineconfiguration", "v1", "tests")
-	counts := map[string]int{}
+	counts, updates := map[string]int{}, map[string]int{}
 	for _, crd := range []string{"machineosconfigs.machineconfiguration.openshift.io", "machineconfigpools.machineconfiguration.openshift.io", "machineconfigs.machineconfiguration.openshift.io"} {
 		files, _ := filepath.Glob(filepath.Join(base, crd, "*.yaml"))
 		if len(files) == 0 {
@@ -92,15 +96,16 @@ func TestOpenShiftCRDSuite(t *testing.T) {
 				}
 				for _, c := range s.Tests.OnUpdate {
 					t.Run(crd+"/"+s.Name+"/onUpdate/"+c.Name, func(t *testing.T) {
-						t.Skip("onUpdate cases compare against a stored old object (oldSelf, ratcheting, status subresource); ocl-build validates creation only")
+						runUpdateCase(t, v, crd, c)
 					})
+					updates[crd]++
 				}
 			}
 		}
 	}
-	t.Logf("onCreate cases run: %v", counts)
-	if counts["machineosconfigs.machineconfiguration.openshift.io"] < 6 {
-		t.Errorf("expected at least 6 MachineOSConfig onCreate cases, ran %d", counts["machineosconfigs.machineconfiguration.openshift.io"])
+	t.Logf("onCreate cases run: %v; onUpdate cases run: %v", counts, updates)
+	if counts["machineosconfigs.machineconfiguration.openshift.io"] < 6 || updates["machineosconfigs.machineconfiguration.openshift.io"] < 3 {
+		t.Errorf("expected at least 6+3 MachineOSConfig cases, ran %d+%d", counts["machineosconfigs.machineconfiguration.openshift.io"], updates["machineosconfigs.machineconfiguration.openshift.io"])
 	}
 }
 
@@ -165,3 +170,174 @@ func runCreateCase(t *testing.T, v *Validator, c crdCase) {
 		}
 	}
 }
+
+type crdPatch struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value"`
+}
+
+// patchedValidator builds a validator from the embedded CRD with the case's
+// JSON patches applied (the harness installs such a CRD to store an object
+// that the real CRD would refuse).
+func patchedValidator(t *testing.T, crdName string, patches []crdPatch) *Validator {
+	t.Helper()
+	plural, _, _ := strings.Cut(crdName, ".")
+	raw, err := crdFS.ReadFile("crds/0000_80_machine-config_01_" + plural + ".crd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crd any
+	if err := yaml.Unmarshal(raw, &crd); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range patches {
+		crd = applyPatch(t, crd, strings.Split(strings.TrimPrefix(p.Path, "/"), "/"), p)
+	}
+	out, err := yaml.Marshal(crd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewValidator(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func applyPatch(t *testing.T, node any, path []string, p crdPatch) any {
+	t.Helper()
+	key := strings.NewReplacer("~1", "/", "~0", "~").Replace(path[0])
+	switch n := node.(type) {
+	case map[string]any:
+		if len(path) == 1 {
+			switch p.Op {
+			case "remove":
+				delete(n, key)
+			case "add", "replace":
+				n[key] = p.Value
+			default:
+				t.Fatalf("patch op %q not supported", p.Op)
+			}
+			return n
+		}
+		n[key] = applyPatch(t, n[key], path[1:], p)
+		return n
+	case []any:
+		i, err := strconv.Atoi(key)
+		if err != nil || i < 0 || i >= len(n) {
+			t.Fatalf("patch path %s: bad index %q", p.Path, key)
+		}
+		if len(path) == 1 {
+			switch p.Op {
+			case "remove":
+				return append(n[:i:i], n[i+1:]...)
+			case "replace":
+				n[i] = p.Value
+				return n
+			}
+			t.Fatalf("patch op %q on a list item not supported", p.Op)
+		}
+		n[i] = applyPatch(t, n[i], path[1:], p)
+		return n
+	}
+	t.Fatalf("patch path %s does not exist", p.Path)
+	return nil
+}
+
+// runUpdateCase does what the harness does for onUpdate: create `initial`
+// (under the patched CRD when the case has initialCRDPatches), write its
+// status through the status subresource, then, under the real CRD, update
+// the object to `updated` (expectedError) and its status (expectedStatusError),
+// and compare the stored object with `expected` (or `updated`).
+func runUpdateCase(t *testing.T, v *Validator, crdName string, c crdCase) {
+	pv := v
+	if len(c.InitialCRDPatches) > 0 {
+		pv = patchedValidator(t, crdName, c.InitialCRDPatches)
+	}
+	initial := decodeObj(t, c.Initial)
+	md, _ := initial["metadata"].(map[string]any)
+	if md == nil {
+		md = map[string]any{}
+		initial["metadata"] = md
+	}
+	md["generateName"] = "test-"
+	created, err := pv.Validate(initial)
+	if err != nil || len(created.Errors) > 0 {
+		t.Fatalf("initial object should create: %v %v", err, created.Errors.ToAggregate())
+	}
+	stored := created.Object
+	if st, ok := initial["status"]; ok {
+		withStatus := runtimeDeepCopy(stored)
+		withStatus["status"] = st
+		r, err := pv.ValidateUpdate(withStatus, stored, true)
+		if err != nil || len(r.Errors) > 0 {
+			t.Fatalf("initial status should update: %v %v", err, r.Errors.ToAggregate())
+		}
+		stored = r.Object
+	}
+	updated := decodeObj(t, c.Updated)
+	umd, _ := updated["metadata"].(map[string]any)
+	if umd == nil {
+		umd = map[string]any{}
+		updated["metadata"] = umd
+	}
+	smd := stored["metadata"].(map[string]any)
+	umd["name"], umd["generateName"] = smd["name"], smd["generateName"]
+	r, err := v.ValidateUpdate(updated, stored, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ExpectedError != "" {
+		if len(r.Errors) == 0 || !strings.Contains(r.Errors.ToAggregate().Error(), c.ExpectedError) {
+			t.Fatalf("update: got %v, want an error containing %q", r.Errors.ToAggregate(), c.ExpectedError)
+		}
+		return
+	}
+	if len(r.Errors) > 0 {
+		t.Fatalf("update refused: %v", r.Errors.ToAggregate())
+	}
+	stored = r.Object
+	if st, ok := updated["status"]; ok {
+		withStatus := runtimeDeepCopy(updated)
+		withStatus["status"] = st
+		r, err := v.ValidateUpdate(withStatus, stored, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ExpectedStatusError != "" {
+			if len(r.Errors) == 0 || !strings.Contains(r.Errors.ToAggregate().Error(), c.ExpectedStatusError) {
+				t.Fatalf("status update: got %v, want an error containing %q", r.Errors.ToAggregate(), c.ExpectedStatusError)
+			}
+			return
+		}
+		if len(r.Errors) > 0 {
+			t.Fatalf("status update refused: %v", r.Errors.ToAggregate())
+		}
+		stored = r.Object
+	} else if c.ExpectedStatusError != "" {
+		t.Fatalf("case expects a status error but has no status")
+	}
+	expected := c.Expected
+	if strings.TrimSpace(expected) == "" {
+		expected = c.Updated
+	}
+	want := decodeObj(t, expected)
+	wmd, _ := want["metadata"].(map[string]any)
+	if wmd == nil {
+		wmd = map[string]any{}
+		want["metadata"] = wmd
+	}
+	wmd["name"], wmd["generateName"] = smd["name"], smd["generateName"]
+	// komega.IgnoreAutogeneratedMetadata, as the harness compares.
+	stored = runtimeDeepCopy(stored)
+	for _, k := range []string{"resourceVersion", "uid", "generation", "creationTimestamp", "managedFields"} {
+		delete(stored["metadata"].(map[string]any), k)
+	}
+	if !reflect.DeepEqual(stored, want) {
+		got, _ := yaml.Marshal(stored)
+		t.Fatalf("stored object differs from expected:\ngot:\n%s\nwant:\n%s", got, expected)
+	}
+}
+
+func runtimeDeepCopy(m map[string]any) map[string]any { return k8sruntime.DeepCopyJSON(m) }

@@ -241,6 +241,14 @@ func (v *Validator) ValidateUpdate(obj, old map[string]any, status bool) (res Re
 		}
 	}
 	res.Object = u.Object
+	// A stored object always has a resourceVersion, and oc apply (a patch)
+	// updates whatever is stored; stand in for both.
+	if o.GetResourceVersion() == "" {
+		o.SetResourceVersion("1")
+	}
+	if u.GetResourceVersion() == "" {
+		u.SetResourceVersion(o.GetResourceVersion())
+	}
 
 	corr := common.NewCorrelatedObject(u.Object, o.Object, &model.Structural{Structural: cv.structural})
 	var errs field.ErrorList

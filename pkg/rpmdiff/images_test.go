@@ -35,7 +35,7 @@ type ent struct {
 }
 
 func file(name string, body []byte) ent { return ent{name: name, body: body} }
-func symlink(name, target string) ent  { return ent{name: name, link: target} }
+func symlink(name, target string) ent   { return ent{name: name, link: target} }
 
 func dbFile(t testing.TB, db, f string) []byte {
 	t.Helper()

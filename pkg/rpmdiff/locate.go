@@ -87,8 +87,21 @@ type dbResult struct {
 type Reader struct {
 	opts image.Options
 
+	// Progress, when set, is called before a layer is streamed from an
+	// image (not for layers answered by the cache).
+	Progress func(Progress)
+
 	mu   sync.Mutex
 	memo map[string]*layerEntry
+}
+
+// Progress describes the layer about to be read.
+type Progress struct {
+	Ref    string
+	Layer  int // position from the top, 1-based
+	Layers int
+	Digest string
+	Size   int64 // compressed; -1 if unknown
 }
 
 // NewReader returns a Reader using opts to reach images and its CacheDir.
@@ -358,6 +371,9 @@ func (r *Reader) layer(ctx context.Context, im *image.Image, i int) (*layerEntry
 			r.mu.Unlock()
 			return e, false, nil
 		}
+	}
+	if r.Progress != nil && im.Kind == image.KindContainer {
+		r.Progress(Progress{Ref: im.Ref, Layer: len(im.Layers) - i, Layers: len(im.Layers), Digest: im.Layers[i].Digest, Size: im.Layers[i].Size})
 	}
 	spool, err := os.MkdirTemp("", "ocl-rpmdiff-spool-")
 	if err != nil {

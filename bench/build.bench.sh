@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `ocl-build build` against Debian's `buildah bud` (issue 5): the same
+# rendered context (Containerfile.example unless CONTAINERFILE=…), the same
+# fixture base pulled from the same TLS+auth registry, the same storage
+# driver (STORAGE_DRIVER, overlay by default), the same /etc/yum.repos.d
+# mount, chroot isolation, no cache, alternating runs; then a rebuild with
+# nothing changed (layer cache), which should take under 2 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH CGO_ENABLED=1
+TAGS=${TAGS:-"cni containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper"}
+RUNS=${RUNS:-3}
+DRIVER=${STORAGE_DRIVER:-overlay}
+CONTAINERFILE=${CONTAINERFILE:-Containerfile.example}
+command -v buildah >/dev/null || { echo "build.bench: Debian's buildah is missing (make deps)" >&2; exit 1; }
+[ -x bin/ocl-build ] || go build -tags "$TAGS" -o bin/ocl-build ./cmd/ocl-build
+bin=$PWD/bin/ocl-build
+
+work=$(mktemp -d /var/tmp/ocl-build-bench.XXXXXX)
+state=$work/world
+cleanup() {
+	go run ./internal/fixture/cmd/fixture down --state "$state" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+go run ./internal/fixture/cmd/fixture up --state "$state" >/dev/null
+# shellcheck disable=SC1091
+source "$state/env"
+
+# One rendered context for both tools, as the cluster hands it to buildah.
+ctx=$work/context
+"$bin" render --quiet --containerfile "$CONTAINERFILE" \
+	--base-image "$OCL_FIXTURE_BASE_IMAGE" --extensions-image "$OCL_FIXTURE_EXTENSIONS_IMAGE" \
+	--context "$ctx" >/dev/null
+
+ocl_store=(--root "$work/ocl/root" --runroot "$work/ocl/runroot" --storage-driver "$DRIVER")
+bud_store=(--root "$work/bud/root" --runroot "$work/bud/runroot" --storage-driver "$DRIVER")
+creds=(--authfile "$OCL_FIXTURE_MERGED_SECRET" --cert-dir "$OCL_FIXTURE_CERT_DIR")
+
+ocl_build() {
+	"$bin" build --quiet --containerfile "$CONTAINERFILE" \
+		--base-image "$OCL_FIXTURE_BASE_IMAGE" --extensions-image "$OCL_FIXTURE_EXTENSIONS_IMAGE" \
+		"${creds[@]}" --yum-repos-dir "$OCL_FIXTURE_YUM_REPOS_DIR" "${ocl_store[@]}" "$@" >/dev/null
+}
+# The cluster's build script: the repo dir copied, 0755, mounted z,rw; proxy
+# build args always passed. --layers commits every step as ocl-build does.
+bud_build() {
+	local repos
+	repos=$(mktemp -d "$work/repos.XXXXXX")
+	cp -r "$OCL_FIXTURE_YUM_REPOS_DIR/." "$repos"
+	chmod -R 0755 "$repos"
+	buildah "${bud_store[@]}" bud --isolation chroot "${creds[@]}" \
+		--volume "$repos:/etc/yum.repos.d:z,rw" \
+		--build-arg HTTP_PROXY= --build-arg HTTPS_PROXY= --build-arg NO_PROXY= \
+		--tag localhost/ocl-build/bench-bud:latest --file "$ctx/Containerfile" "$@" "$ctx" >/dev/null 2>"$work/bud.err" ||
+		{ tail -20 "$work/bud.err" >&2; return 1; }
+}
+secs() { local t0 t1; t0=$(date +%s.%N); "$@"; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# Warm-up: pull the base and extensions images into both stores.
+ocl_build >/dev/null
+bud_build --layers >/dev/null
+
+: >"$work/ocl.t"; : >"$work/bud.t"; : >"$work/budnl.t"
+for i in $(seq "$RUNS"); do
+	secs ocl_build --no-cache >>"$work/ocl.t"
+	secs bud_build --layers --no-cache >>"$work/bud.t"
+	secs bud_build --no-cache >>"$work/budnl.t"
+done
+ocl=$(median <"$work/ocl.t"); bud=$(median <"$work/bud.t"); budnl=$(median <"$work/budnl.t")
+ocl_build >/dev/null # the cache now holds this exact build
+: >"$work/re.t"
+for i in $(seq "$RUNS"); do secs ocl_build >>"$work/re.t"; done
+re=$(median <"$work/re.t")
+
+printf 'build of %s, %s storage, %d alternating runs, medians:\n' "$CONTAINERFILE" "$DRIVER" "$RUNS"
+printf '  ocl-build build --no-cache        %6.2f s\n' "$ocl"
+printf '  buildah bud --layers --no-cache   %6.2f s   (%s)\n' "$bud" "$(buildah --version)"
+printf '  ratio ocl-build / buildah          %6.3f   (target <= 1.05)\n' "$(echo "$ocl / $bud" | bc -l)"
+printf '  buildah bud --no-cache (cluster, one commit) %6.2f s\n' "$budnl"
+printf '  ocl-build rebuild, nothing changed %6.2f s   (target < 2)\n' "$re"

@@ -1,0 +1,412 @@
+// Package push copies a built image to a registry the way the cluster's
+// build pod does (`buildah push --authfile <push secret> --digestfile`):
+// containers/image copy from any transport to docker://, blobs the registry
+// already has skipped, blobs held by another repository of the same
+// registry mounted, transient failures retried with backoff, and the
+// digested pullspec returned for the MachineOSConfig.
+package push
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containers/image/v5/copy"
+	"github.com/containers/image/v5/docker"
+	"github.com/containers/image/v5/docker/reference"
+	"github.com/containers/image/v5/manifest"
+	"github.com/containers/image/v5/signature"
+	"github.com/containers/image/v5/transports/alltransports"
+	"github.com/containers/image/v5/types"
+	"github.com/docker/distribution/registry/api/errcode"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/ocl-build/ocl-build/internal/atomicfile"
+)
+
+// Defaults for the retry loop. Three retries with a doubling delay from one
+// second (1 s, 2 s, 4 s) ride out a registry restart or a load balancer
+// hiccup in about 7 s, yet a registry that is really down fails within
+// seconds rather than minutes. Each attempt re-runs the whole copy, but
+// blobs that reached the registry in an earlier attempt are then skipped,
+// so a retry only re-sends what was lost.
+const (
+	DefaultRetries    = 3
+	DefaultRetryDelay = time.Second
+	maxRetryDelay     = 30 * time.Second
+)
+
+// DefaultPolicyPath is where podman and skopeo read their signature policy.
+const DefaultPolicyPath = "/etc/containers/policy.json"
+
+// Options describe one push.
+type Options struct {
+	// Src is the image to push, in containers/image syntax on any
+	// transport: containers-storage:[driver@root+runroot]ID (what
+	// build.StoreOptions.Reference gives), oci:DIR[:TAG],
+	// oci-archive:FILE, docker-archive:FILE, docker://REF. Without a
+	// transport prefix it names an image of the default containers
+	// storage, as with `podman push`.
+	Src string
+	// Dest is the registry reference, host[:port]/repo[:tag], with or
+	// without the docker:// prefix. Other transports are refused.
+	Dest string
+
+	// AuthFile holds the push credentials (.dockerconfigjson / auth.json);
+	// empty means $REGISTRY_AUTH_FILE, then the containers/image defaults.
+	AuthFile string
+	// CertDir holds *.crt CA files (and client cert/key pairs) for the
+	// destination; empty means /etc/containers/certs.d/<host>.
+	CertDir string
+	// TLSVerify requires HTTPS with a verified certificate. The zero value
+	// is false: callers build Options with TLSVerify: true unless the user
+	// asked otherwise (the CLI's default is true).
+	TLSVerify bool
+	// RegistriesConf overrides /etc/containers/registries.conf (mirrors,
+	// blocked and insecure registries are honoured either way).
+	RegistriesConf string
+	// SignaturePolicy overrides /etc/containers/policy.json. With neither,
+	// an accept-anything policy is used, as the cluster's build pod does.
+	SignaturePolicy string
+	// BlobInfoCacheDir is where containers/image remembers which registry
+	// repositories hold which blobs (what makes cross-repository mounts
+	// possible). Empty means the containers/image default that buildah,
+	// podman and skopeo share (/var/lib/containers/cache as root), so a
+	// push knows about the blobs the build pulled.
+	BlobInfoCacheDir string
+
+	// DigestFile, if set, receives the manifest digest (sha256:…, no
+	// newline, like buildah's --digestfile) once the push succeeded;
+	// written atomically, so a failed push leaves the old content.
+	DigestFile string
+
+	// Retries is how many times a transient failure (5xx, 429, connection
+	// reset or refused, timeout, truncated response) is retried; negative
+	// means none, and 0 means DefaultRetries. RetryDelay is the first
+	// delay (0: DefaultRetryDelay); it doubles each retry up to 30 s.
+	Retries    int
+	RetryDelay time.Duration
+
+	// Progress receives containers/image's report: progress bars when it
+	// is a terminal, plain "Copying blob …" lines otherwise; nil for
+	// nothing. Retry notices go there too.
+	Progress io.Writer
+}
+
+// Result is what a successful push produced.
+type Result struct {
+	Digest   digest.Digest // manifest digest as stored by the registry
+	PullSpec string        // host/repo@sha256:…, what nodes rebase to
+	// Dest is the destination as resolved (host/repo:tag).
+	Dest string
+	// BlobsCopied and BlobsReused count the blobs (layers and config)
+	// sent versus found at the destination (already there, or mounted
+	// from another repository of the same registry), over all attempts.
+	BlobsCopied, BlobsReused int
+	// BytesCopied is the size of the blobs sent, as read from the source:
+	// the bytes uploaded when the source layers are compressed already
+	// (oci:, registry, archives), the uncompressed size when they are
+	// compressed on the way (containers-storage:).
+	BytesCopied int64
+	// Attempts is 1 plus the number of retries that were needed.
+	Attempts int
+	Duration time.Duration
+}
+
+// Push copies o.Src to o.Dest and returns the digested pullspec.
+func Push(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	if strings.TrimSpace(o.Src) == "" {
+		return nil, errors.New("push: no source image")
+	}
+	srcRef, err := parseSource(o.Src)
+	if err != nil {
+		return nil, err
+	}
+	destRef, named, err := parseDest(o.Dest)
+	if err != nil {
+		return nil, err
+	}
+	where := "push to " + reference.FamiliarString(named)
+	if reference.Domain(named) != "docker.io" {
+		where = "push to " + named.String()
+	}
+
+	sys, err := o.systemContext()
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "ocl-build-push-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	policyFile, err := policyPath(o.SignaturePolicy, tmp)
+	if err != nil {
+		return nil, err
+	}
+	sys.SignaturePolicyPath = policyFile
+	policy, err := signature.NewPolicyFromFile(policyFile)
+	if err != nil {
+		return nil, fmt.Errorf("signature policy %s: %w", policyFile, err)
+	}
+	pc, err := signature.NewPolicyContext(policy)
+	if err != nil {
+		return nil, fmt.Errorf("signature policy %s: %w", policyFile, err)
+	}
+	defer func() { _ = pc.Destroy() }()
+
+	retries := o.Retries
+	switch {
+	case retries == 0:
+		retries = DefaultRetries
+	case retries < 0:
+		retries = 0
+	}
+	delay := o.RetryDelay
+	if delay <= 0 {
+		delay = DefaultRetryDelay
+	}
+
+	res := &Result{Dest: named.String()}
+	var counts blobCounter
+	progress := make(chan types.ProgressProperties, 64)
+	countsDone := make(chan struct{})
+	go func() {
+		counts.consume(progress)
+		close(countsDone)
+	}()
+
+	copyOpts := &copy.Options{
+		ReportWriter:     o.Progress,
+		SourceCtx:        sys,
+		DestinationCtx:   sys,
+		Progress:         progress,
+		ProgressInterval: 500 * time.Millisecond,
+	}
+	var manifestBytes []byte
+	for attempt := 0; ; attempt++ {
+		res.Attempts = attempt + 1
+		manifestBytes, err = copy.Image(ctx, pc, destRef, srcRef, copyOpts)
+		if err == nil || attempt >= retries || !IsTransient(err) || ctx.Err() != nil {
+			break
+		}
+		wait := delay << attempt
+		if wait > maxRetryDelay || wait <= 0 {
+			wait = maxRetryDelay
+		}
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "%s: %v; retrying in %s (%d/%d)\n", where, err, wait, attempt+1, retries)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+	close(progress)
+	<-countsDone
+	res.BlobsCopied, res.BlobsReused, res.BytesCopied = counts.copied, counts.reused, counts.bytes
+	if err != nil {
+		return nil, describe(where, named, sys.AuthFilePath, err)
+	}
+
+	d, err := manifest.Digest(manifestBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: digest of the pushed manifest: %w", where, err)
+	}
+	canon, err := reference.WithDigest(reference.TrimNamed(named), d)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	res.Digest, res.PullSpec = d, canon.String()
+	if o.DigestFile != "" {
+		if err := atomicfile.WriteFile(o.DigestFile, []byte(d.String()), 0o644); err != nil {
+			return nil, fmt.Errorf("digest file: %w", err)
+		}
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// parseSource accepts any containers/image transport; a bare name means
+// the default containers storage.
+func parseSource(src string) (types.ImageReference, error) {
+	ref, err := alltransports.ParseImageName(src)
+	if err == nil {
+		return ref, nil
+	}
+	if !strings.Contains(src, ":") || !hasTransportPrefix(src) {
+		if r, err2 := alltransports.ParseImageName("containers-storage:" + src); err2 == nil {
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("source image %q: %w", src, err)
+}
+
+func hasTransportPrefix(s string) bool {
+	t, _, ok := strings.Cut(s, ":")
+	return ok && transportName(t)
+}
+
+func transportName(t string) bool {
+	switch t {
+	case "containers-storage", "oci", "oci-archive", "docker-archive", "docker", "dir", "docker-daemon", "sif":
+		return true
+	}
+	return false
+}
+
+// parseDest accepts docker://host/repo[:tag] or host/repo[:tag].
+func parseDest(dest string) (types.ImageReference, reference.Named, error) {
+	if strings.TrimSpace(dest) == "" {
+		return nil, nil, errors.New("push: no destination")
+	}
+	s := dest
+	if t, rest, ok := strings.Cut(dest, ":"); ok && transportName(t) {
+		if t != "docker" {
+			return nil, nil, fmt.Errorf("destination %q: push goes to a registry (docker://host/repo:tag), not %s:", dest, t)
+		}
+		s = strings.TrimPrefix(rest, "//")
+	}
+	ref, err := docker.ParseReference("//" + s)
+	if err != nil {
+		return nil, nil, fmt.Errorf("destination %q: %w", dest, err)
+	}
+	named := ref.DockerReference()
+	if _, ok := named.(reference.Digested); ok {
+		return nil, nil, fmt.Errorf("destination %q: name a tag, not a digest (the registry assigns the digest)", dest)
+	}
+	return ref, named, nil
+}
+
+func (o Options) systemContext() (*types.SystemContext, error) {
+	auth := o.AuthFile
+	if auth == "" {
+		auth = os.Getenv("REGISTRY_AUTH_FILE")
+	}
+	if auth != "" {
+		if _, err := os.Stat(auth); err != nil {
+			return nil, fmt.Errorf("authfile: %w", err)
+		}
+	}
+	if o.CertDir != "" {
+		fi, err := os.Stat(o.CertDir)
+		if err != nil {
+			return nil, fmt.Errorf("cert-dir: %w", err)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("cert-dir: %s is not a directory", o.CertDir)
+		}
+	}
+	if o.RegistriesConf != "" {
+		if _, err := os.Stat(o.RegistriesConf); err != nil {
+			return nil, fmt.Errorf("registries.conf: %w", err)
+		}
+	}
+	return &types.SystemContext{
+		AuthFilePath:                auth,
+		DockerCertPath:              o.CertDir,
+		SystemRegistriesConfPath:    o.RegistriesConf,
+		BlobInfoCacheDir:            o.BlobInfoCacheDir,
+		DockerInsecureSkipTLSVerify: types.NewOptionalBool(!o.TLSVerify),
+		OCIInsecureSkipTLSVerify:    !o.TLSVerify,
+		DockerRegistryUserAgent:     "ocl-build",
+	}, nil
+}
+
+// insecurePolicy accepts every image: the cluster's build pod does not
+// verify signatures either, and this machine has no policy of its own.
+const insecurePolicy = `{"default":[{"type":"insecureAcceptAnything"}]}` + "\n"
+
+// policyPath returns the explicit policy, else the system one, else an
+// accept-anything policy written 0600 under tmp.
+func policyPath(explicit, tmp string) (string, error) {
+	if explicit != "" {
+		if _, err := os.Stat(explicit); err != nil {
+			return "", fmt.Errorf("signature policy: %w", err)
+		}
+		return explicit, nil
+	}
+	if _, err := os.Stat(DefaultPolicyPath); err == nil {
+		return DefaultPolicyPath, nil
+	}
+	p := filepath.Join(tmp, "policy.json")
+	if err := os.WriteFile(p, []byte(insecurePolicy), 0o600); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// describe names the registry and the operation, and turns an
+// authentication failure into advice about the credentials file (never its
+// content).
+func describe(where string, named reference.Named, authFile string, err error) error {
+	if IsUnauthorized(err) {
+		src := authFile
+		if src == "" {
+			src = "the default credentials (podman login / $REGISTRY_AUTH_FILE)"
+		}
+		return fmt.Errorf("%s: unauthorized: the credentials for %s in %s were refused: %w",
+			where, reference.Domain(named), src, err)
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+// IsUnauthorized reports whether err is the registry refusing the
+// credentials (401, or 403/denied).
+func IsUnauthorized(err error) bool {
+	var creds docker.ErrUnauthorizedForCredentials
+	if errors.As(err, &creds) {
+		return true
+	}
+	var ec errcode.Error
+	if errors.As(err, &ec) {
+		switch ec.Code {
+		case errcode.ErrorCodeUnauthorized, errcode.ErrorCodeDenied:
+			return true
+		}
+	}
+	var ecs errcode.Errors
+	if errors.As(err, &ecs) {
+		for _, e := range ecs {
+			if IsUnauthorized(e) {
+				return true
+			}
+		}
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "authentication required") || strings.Contains(msg, "401 Unauthorized")
+}
+
+// blobCounter tallies containers/image's progress events.
+type blobCounter struct {
+	mu             sync.Mutex
+	copied, reused int
+	bytes          int64
+}
+
+func (c *blobCounter) consume(ch <-chan types.ProgressProperties) {
+	for p := range ch {
+		c.mu.Lock()
+		switch p.Event {
+		case types.ProgressEventDone:
+			// The config goes through the copy path even when the
+			// registry has it; the destination then reads nothing.
+			if p.Offset == 0 && p.Artifact.Size != 0 {
+				c.reused++
+				break
+			}
+			c.copied++
+			c.bytes += int64(p.Offset)
+		case types.ProgressEventSkipped:
+			c.reused++
+		}
+		c.mu.Unlock()
+	}
+}

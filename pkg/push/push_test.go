@@ -1,0 +1,417 @@
+package push_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/ocl-build/ocl-build/internal/fixture"
+	"github.com/ocl-build/ocl-build/pkg/push"
+	"github.com/ocl-build/ocl-build/pkg/push/internal/regproxy"
+)
+
+// ociLayout writes img as the only image of a new OCI layout and returns
+// the oci: reference to it.
+func ociLayout(t *testing.T, img v1.Image) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "layout")
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "latest"})); err != nil {
+		t.Fatal(err)
+	}
+	return "oci:" + dir + ":latest"
+}
+
+func randomImage(t *testing.T, layerSize int64, layers int64) v1.Image {
+	t.Helper()
+	// An OCI image with gzip layers, as buildah writes for the cluster.
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+	for i := int64(0); i < layers; i++ {
+		l, err := random.Layer(layerSize, types.OCILayer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img, err = mutate.AppendLayers(img, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return img
+}
+
+func caPool(t *testing.T, w *fixture.World) *x509.CertPool {
+	t.Helper()
+	pem, err := os.ReadFile(w.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatal("no CA in", w.CAFile)
+	}
+	return pool
+}
+
+// registryDigest asks the registry (go-containerregistry, independent of
+// containers/image) which manifest digest a tag points at.
+func registryDigest(t *testing.T, w *fixture.World, ref string) string {
+	t.Helper()
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := remote.Head(r, remote.WithAuth(&authn.Basic{Username: w.PushUser, Password: w.PushPassword}),
+		remote.WithTransport(transport(t, w)))
+	if err != nil {
+		t.Fatalf("HEAD %s: %v", ref, err)
+	}
+	return desc.Digest.String()
+}
+
+func baseOptions(w *fixture.World, src, dest string) push.Options {
+	return push.Options{
+		Src: src, Dest: dest,
+		AuthFile: w.PushSecretFile, CertDir: w.CertDir, TLSVerify: true,
+		RetryDelay: 50 * time.Millisecond,
+	}
+}
+
+func TestPushOCILayoutReportsTheRegistryDigest(t *testing.T) {
+	w := fixture.Start(t)
+	img := randomImage(t, 256<<10, 3)
+	src := ociLayout(t, img)
+	dest := w.PushRegistry + "/ocl/push-digest:v1"
+	digestFile := filepath.Join(t.TempDir(), "digest")
+	o := baseOptions(w, src, "docker://"+dest)
+	o.DigestFile = digestFile
+	o.BlobInfoCacheDir = t.TempDir()
+	res, err := push.Push(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := registryDigest(t, w, dest)
+	if res.Digest.String() != got {
+		t.Fatalf("Push reported %s, the registry has %s", res.Digest, got)
+	}
+	want := w.PushRegistry + "/ocl/push-digest@" + got
+	if res.PullSpec != want {
+		t.Fatalf("PullSpec %q, want %q", res.PullSpec, want)
+	}
+	b, err := os.ReadFile(digestFile)
+	if err != nil || string(b) != got {
+		t.Fatalf("digest file %q (%v), want %q", b, err, got)
+	}
+	// 3 layers and the config went up; the layout's layers are compressed,
+	// so the bytes sent are their sizes.
+	m, _ := img.Manifest()
+	var size int64 = m.Config.Size
+	for _, l := range m.Layers {
+		size += l.Size
+	}
+	if res.BlobsCopied != 4 || res.BlobsReused != 0 || res.BytesCopied != size {
+		t.Fatalf("copied %d blobs (%d bytes), reused %d; want 4 blobs, %d bytes, 0 reused", res.BlobsCopied, res.BytesCopied, res.BlobsReused, size)
+	}
+
+	// The same image again: every blob is at the registry already.
+	o.DigestFile = ""
+	again, err := push.Push(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Digest != res.Digest || again.BlobsCopied != 0 || again.BytesCopied != 0 {
+		t.Fatalf("second push: digest %s, copied %d blobs / %d bytes; want %s and nothing copied", again.Digest, again.BlobsCopied, again.BytesCopied, res.Digest)
+	}
+}
+
+func TestPushToBareDestWithREGISTRY_AUTH_FILE(t *testing.T) {
+	w := fixture.Start(t)
+	src := ociLayout(t, randomImage(t, 64<<10, 1))
+	t.Setenv("REGISTRY_AUTH_FILE", w.PushSecretFile)
+	o := baseOptions(w, src, w.PushRegistry+"/ocl/env-auth:latest")
+	o.AuthFile = ""
+	o.BlobInfoCacheDir = t.TempDir()
+	res, err := push.Push(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := registryDigest(t, w, w.PushRegistry+"/ocl/env-auth:latest"); got != res.Digest.String() {
+		t.Fatalf("digest %s, registry has %s", res.Digest, got)
+	}
+}
+
+func TestWrongPasswordNamesTheRegistryAndKeepsTheDigestFile(t *testing.T) {
+	w := fixture.Start(t)
+	src := ociLayout(t, randomImage(t, 64<<10, 1))
+	bad := filepath.Join(t.TempDir(), "bad-push-secret.json")
+	// The right user with a wrong password.
+	auth := `{"auths":{"` + w.PushRegistry + `":{"auth":"` + b64(w.PushUser+":not-the-password") + `"}}}`
+	if err := os.WriteFile(bad, []byte(auth), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	digestFile := filepath.Join(t.TempDir(), "digest")
+	if err := os.WriteFile(digestFile, []byte("sha256:previous"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := baseOptions(w, src, w.PushRegistry+"/ocl/denied:v1")
+	o.AuthFile, o.DigestFile = bad, digestFile
+	o.BlobInfoCacheDir = t.TempDir()
+	start := time.Now()
+	_, err := push.Push(context.Background(), o)
+	if err == nil {
+		t.Fatal("push with a wrong password succeeded")
+	}
+	msg := err.Error()
+	t.Logf("error: %s", msg)
+	for _, want := range []string{"push to " + w.PushRegistry + "/ocl/denied", "unauthorized", bad} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+	for _, s := range append(w.Secrets(), "not-the-password", b64(w.PushUser+":not-the-password")) {
+		if strings.Contains(msg, s) {
+			t.Errorf("error leaks a credential: %q", msg)
+		}
+	}
+	if !push.IsUnauthorized(err) || push.IsTransient(err) {
+		t.Errorf("IsUnauthorized=%v IsTransient=%v, want true/false", push.IsUnauthorized(err), push.IsTransient(err))
+	}
+	// Not retried: an auth failure is final.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s: an unauthorized push must not be retried", d)
+	}
+	if b, _ := os.ReadFile(digestFile); string(b) != "sha256:previous" {
+		t.Fatalf("digest file now %q, want the previous content", b)
+	}
+	// The pull secret cannot push either (the credentials truly differ).
+	o.AuthFile = w.PullSecretFile
+	if _, err := push.Push(context.Background(), o); err == nil || !strings.Contains(err.Error(), w.PushRegistry) {
+		t.Fatalf("push with the pull secret: %v", err)
+	}
+}
+
+func TestSecondRepositoryMountsInsteadOfUploading(t *testing.T) {
+	w := fixture.Start(t)
+	proxy, err := regproxy.Start(regproxy.Config{
+		Upstream: w.PushRegistry, RootCAs: caPool(t, w),
+		CertFile: filepath.Join(w.RunDir, "tls", "server.crt"), KeyFile: filepath.Join(w.RunDir, "tls", "server.key"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	auth := proxyAuthFile(t, w, proxy.Host)
+	img := randomImage(t, 512<<10, 4)
+	src := ociLayout(t, img)
+	cache := t.TempDir() // shared by both pushes, as by build and push
+	m, _ := img.Manifest()
+	var layerBytes int64
+	for _, l := range m.Layers {
+		layerBytes += l.Size
+	}
+
+	o := baseOptions(w, src, proxy.Host+"/team-a/os-image:v1")
+	o.AuthFile, o.BlobInfoCacheDir = auth, cache
+	first, err := push.Push(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := proxy.Stats()
+	if st.BytesUploaded < layerBytes {
+		t.Fatalf("first push: proxy saw %d bytes uploaded, the layers are %d", st.BytesUploaded, layerBytes)
+	}
+	proxy.Reset()
+
+	o.Dest = proxy.Host + "/team-b/os-image:v1"
+	second, err := push.Push(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = proxy.Stats()
+	// Only the config (a few hundred bytes) may travel; no layer bytes.
+	if st.BytesUploaded >= m.Layers[0].Size || st.BytesUploaded > int64(m.Config.Size) {
+		t.Fatalf("second push to another repository uploaded %d bytes (config %d, smallest layer ~%d): layers were not mounted; stats %+v",
+			st.BytesUploaded, m.Config.Size, m.Layers[0].Size, st)
+	}
+	if st.MountsAccepted < len(m.Layers) {
+		t.Fatalf("mounted %d blobs, want at least the %d layers; stats %+v", st.MountsAccepted, len(m.Layers), st)
+	}
+	if second.Digest != first.Digest || second.BlobsReused < len(m.Layers) {
+		t.Fatalf("second push: digest %s (first %s), reused %d", second.Digest, first.Digest, second.BlobsReused)
+	}
+	if got := registryDigest(t, w, w.PushRegistry+"/team-b/os-image:v1"); got != second.Digest.String() {
+		t.Fatalf("registry has %s for team-b, push said %s", got, second.Digest)
+	}
+
+	// One new layer on top: only that layer (and config) is uploaded.
+	proxy.Reset()
+	extra, err := random.Layer(300<<10, types.OCILayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img2, err := mutate.AppendLayers(img, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extraSize, _ := extra.Size()
+	o.Src = ociLayout(t, img2)
+	o.Dest = proxy.Host + "/team-a/os-image:v2"
+	third, err := push.Push(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = proxy.Stats()
+	m2, _ := img2.Manifest()
+	if st.BytesUploaded < extraSize || float64(st.BytesUploaded) > 1.05*float64(extraSize)+float64(m2.Config.Size) {
+		t.Fatalf("changed-layer push uploaded %d bytes, the new layer is %d (config %d)", st.BytesUploaded, extraSize, m2.Config.Size)
+	}
+	if third.BlobsCopied != 2 {
+		t.Fatalf("changed-layer push copied %d blobs, want 2 (the new layer and the config)", third.BlobsCopied)
+	}
+}
+
+func TestTransient503IsRetried(t *testing.T) {
+	w := fixture.Start(t)
+	proxy, err := regproxy.Start(regproxy.Config{
+		Upstream: w.PushRegistry, RootCAs: caPool(t, w),
+		CertFile: filepath.Join(w.RunDir, "tls", "server.crt"), KeyFile: filepath.Join(w.RunDir, "tls", "server.key"),
+		FailUploads: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	auth := proxyAuthFile(t, w, proxy.Host)
+	src := ociLayout(t, randomImage(t, 128<<10, 2))
+	o := baseOptions(w, src, proxy.Host+"/ocl/flaky:v1")
+	o.AuthFile, o.BlobInfoCacheDir = auth, t.TempDir()
+	var log strings.Builder
+	o.Progress = &log
+	res, err := push.Push(context.Background(), o)
+	if err != nil {
+		t.Fatalf("push through 2 injected 503s: %v\n%s", err, log.String())
+	}
+	if st := proxy.Stats(); st.Injected503 != 2 {
+		t.Fatalf("proxy injected %d 503s, want 2", st.Injected503)
+	}
+	if res.Attempts < 2 || !strings.Contains(log.String(), "retrying in") {
+		t.Fatalf("attempts %d, log %q: want a reported retry", res.Attempts, log.String())
+	}
+	if got := registryDigest(t, w, w.PushRegistry+"/ocl/flaky:v1"); got != res.Digest.String() {
+		t.Fatalf("registry has %s, push said %s", got, res.Digest)
+	}
+
+	// Bounded: more failures than retries fails, naming the registry.
+	proxy2, err := regproxy.Start(regproxy.Config{
+		Upstream: w.PushRegistry, RootCAs: caPool(t, w),
+		CertFile: filepath.Join(w.RunDir, "tls", "server.crt"), KeyFile: filepath.Join(w.RunDir, "tls", "server.key"),
+		FailUploads: 100,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy2.Close()
+	o.AuthFile = proxyAuthFile(t, w, proxy2.Host)
+	o.Dest = proxy2.Host + "/ocl/down:v1"
+	o.Retries = 2
+	o.Progress = nil
+	res, err = push.Push(context.Background(), o)
+	if err == nil {
+		t.Fatal("push against a registry answering 503 succeeded")
+	}
+	if !strings.Contains(err.Error(), "push to "+proxy2.Host+"/ocl/down") || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("error %q should name the registry and the 503", err)
+	}
+	t.Logf("error: %v", err)
+	if !push.IsTransient(err) {
+		t.Fatalf("IsTransient(%v) = false", err)
+	}
+}
+
+func TestPushFromRegistryWithMergedSecret(t *testing.T) {
+	// Any transport: the fixture's RHCOS stand-in straight from the
+	// release registry (pull credentials) to the push registry (push
+	// credentials), one merged secret as the seed article uses.
+	w := fixture.Start(t)
+	o := baseOptions(w, "docker://"+w.BaseImage, w.PushImage)
+	o.AuthFile = w.MergedSecretFile
+	o.BlobInfoCacheDir = t.TempDir()
+	res, err := push.Push(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Digest.String() != w.BaseDigest {
+		t.Fatalf("copied digest %s, the base image is %s", res.Digest, w.BaseDigest)
+	}
+	if got := registryDigest(t, w, w.PushImage); got != w.BaseDigest {
+		t.Fatalf("push registry has %s", got)
+	}
+	if res.BlobsCopied != w.BaseLayers+1 {
+		t.Fatalf("copied %d blobs, want %d layers + config", res.BlobsCopied, w.BaseLayers)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    push.Options
+		want string
+	}{
+		{"no source", push.Options{Dest: "127.0.0.1:1/x:y"}, "no source"},
+		{"no destination", push.Options{Src: "oci:/nonexistent"}, "no destination"},
+		{"wrong transport", push.Options{Src: "oci:/nonexistent", Dest: "oci:/tmp/x"}, "registry"},
+		{"digest destination", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x@sha256:" + strings.Repeat("a", 64)}, "tag, not a digest"},
+		{"missing authfile", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x:y", AuthFile: "/nonexistent/auth.json"}, "authfile"},
+		{"missing cert dir", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x:y", CertDir: "/nonexistent/certs"}, "cert-dir"},
+		{"missing policy", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x:y", SignaturePolicy: "/nonexistent/policy.json"}, "signature policy"},
+		{"bad source", push.Options{Src: "docker://Not A Name", Dest: "127.0.0.1:1/x:y"}, "source image"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := push.Push(context.Background(), tc.o)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// transport trusts the world's CA.
+func transport(t *testing.T, w *fixture.World) http.RoundTripper {
+	t.Helper()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: caPool(t, w), MinVersion: tls.VersionTLS12}
+	return tr
+}
+
+// proxyAuthFile is the push secret for a proxy in front of the push
+// registry (credentials are looked up by host:port).
+func proxyAuthFile(t *testing.T, w *fixture.World, host string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "proxy-push-secret.json")
+	auth := `{"auths":{"` + host + `":{"auth":"` + b64(w.PushUser+":"+w.PushPassword) + `"}}}`
+	if err := os.WriteFile(p, []byte(auth), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
