@@ -13,10 +13,9 @@ RUNS=${RUNS:-3}
 DRIVER=${STORAGE_DRIVER:-overlay}
 CONTAINERFILE=${CONTAINERFILE:-Containerfile.example}
 command -v buildah >/dev/null || { echo "build.bench: Debian's buildah is missing (make deps)" >&2; exit 1; }
-[ -x bin/ocl-build ] || go build -tags "$TAGS" -o bin/ocl-build ./cmd/ocl-build
-bin=$PWD/bin/ocl-build
-
 work=$(mktemp -d /var/tmp/ocl-build-bench.XXXXXX)
+bin=${OCL_BUILD_BIN:-$work/ocl-build}
+[ -n "${OCL_BUILD_BIN:-}" ] || go build -tags "$TAGS" -o "$bin" ./cmd/ocl-build
 state=$work/world
 cleanup() {
 	go run ./internal/fixture/cmd/fixture down --state "$state" >/dev/null 2>&1 || true
@@ -43,7 +42,8 @@ ocl_build() {
 		"${creds[@]}" --yum-repos-dir "$OCL_FIXTURE_YUM_REPOS_DIR" "${ocl_store[@]}" "$@" >/dev/null
 }
 # The cluster's build script: the repo dir copied, 0755, mounted z,rw; proxy
-# build args always passed. --layers commits every step as ocl-build does.
+# build args always passed; no --layers, as on the cluster (ocl-build's
+# --no-cache builds the same way: one commit per stage).
 bud_build() {
 	local repos
 	repos=$(mktemp -d "$work/repos.XXXXXX")
@@ -60,23 +60,21 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 
 # Warm-up: pull the base and extensions images into both stores.
 ocl_build >/dev/null
-bud_build --layers >/dev/null
+bud_build >/dev/null
 
-: >"$work/ocl.t"; : >"$work/bud.t"; : >"$work/budnl.t"
+: >"$work/ocl.t"; : >"$work/bud.t"
 for i in $(seq "$RUNS"); do
 	secs ocl_build --no-cache >>"$work/ocl.t"
-	secs bud_build --layers --no-cache >>"$work/bud.t"
-	secs bud_build --no-cache >>"$work/budnl.t"
+	secs bud_build --no-cache >>"$work/bud.t"
 done
-ocl=$(median <"$work/ocl.t"); bud=$(median <"$work/bud.t"); budnl=$(median <"$work/budnl.t")
+ocl=$(median <"$work/ocl.t"); bud=$(median <"$work/bud.t")
 ocl_build >/dev/null # the cache now holds this exact build
 : >"$work/re.t"
 for i in $(seq "$RUNS"); do secs ocl_build >>"$work/re.t"; done
 re=$(median <"$work/re.t")
 
 printf 'build of %s, %s storage, %d alternating runs, medians:\n' "$CONTAINERFILE" "$DRIVER" "$RUNS"
-printf '  ocl-build build --no-cache        %6.2f s\n' "$ocl"
-printf '  buildah bud --layers --no-cache   %6.2f s   (%s)\n' "$bud" "$(buildah --version)"
+printf '  ocl-build build --no-cache         %6.2f s   (runs: %s)\n' "$ocl" "$(tr '\n' ' ' <"$work/ocl.t")"
+printf '  buildah bud --no-cache             %6.2f s   (runs: %s; %s)\n' "$bud" "$(tr '\n' ' ' <"$work/bud.t")" "$(buildah --version | cut -d' ' -f1-3)"
 printf '  ratio ocl-build / buildah          %6.3f   (target <= 1.05)\n' "$(echo "$ocl / $bud" | bc -l)"
-printf '  buildah bud --no-cache (cluster, one commit) %6.2f s\n' "$budnl"
 printf '  ocl-build rebuild, nothing changed %6.2f s   (target < 2)\n' "$re"

@@ -12,8 +12,8 @@ import (
 	"io"
 	"strings"
 
-	cimage "github.com/containers/image/v5/image"
 	"github.com/containers/image/v5/docker"
+	cimage "github.com/containers/image/v5/image"
 	"github.com/containers/image/v5/pkg/blobinfocache/none"
 	"github.com/containers/image/v5/pkg/compression"
 	"github.com/containers/image/v5/types"
@@ -259,4 +259,3 @@ func Digest(ctx context.Context, ref string, sys *types.SystemContext) (digest.D
 	}
 	return d, nil
 }
-

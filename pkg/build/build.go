@@ -265,8 +265,10 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 			Ulimit:  ulimits,
 			Volumes: mounts,
 		},
-		TransientMounts:         mounts,
-		SignaturePolicyPath:     policy,
+		TransientMounts:     mounts,
+		SignaturePolicyPath: policy,
+		// The layer cache commits every step; without it, one commit per
+		// stage, exactly the cluster's `buildah bud` (no --layers).
 		Layers:                  !o.NoCache,
 		NoCache:                 o.NoCache,
 		RemoveIntermediateCtrs:  true,

@@ -150,4 +150,3 @@ func unescapeMount(s string) string {
 	}
 	return b.String()
 }
-

@@ -29,7 +29,7 @@ func (hostNetwork) Setup(string, nettypes.SetupOptions) (map[string]nettypes.Sta
 	return nil, errNoNetwork
 }
 func (hostNetwork) Teardown(string, nettypes.TeardownOptions) error { return nil }
-func (hostNetwork) RunInRootlessNetns(func() error) error         { return errNoNetwork }
+func (hostNetwork) RunInRootlessNetns(func() error) error           { return errNoNetwork }
 func (hostNetwork) RootlessNetnsInfo() (*nettypes.RootlessNetnsInfo, error) {
 	return nil, errNoNetwork
 }

@@ -172,6 +172,7 @@ func TestBadInput(t *testing.T) {
 		{"content empty", "m.yaml", []byte("kind: MachineOSConfig\nspec:\n  containerFile:\n  - content: \"\"\n"), "content is empty", 4},
 		{"content not a string", "m.yaml", []byte("kind: MachineOSConfig\nspec:\n  containerFile:\n  - content: [a]\n"), "is not a string", 4},
 		{"no spec", "m.yaml", []byte("kind: MachineOSConfig\nmetadata: {name: w}\n"), "has no spec", 1},
+		{"v1alpha1", "m.yaml", []byte("apiVersion: machineconfiguration.openshift.io/v1alpha1\nkind: MachineOSConfig\nspec:\n  buildInputs: {}\n"), "apiVersion machineconfiguration.openshift.io/v1alpha1", 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -93,8 +93,9 @@ func parseDoc(file, src string) (*doc, error) {
 			in.parsed = v
 		}
 		if st, ok := v.(*instructions.Stage); ok && perr == nil {
-			cur = &stage{index: len(d.stages), name: strings.ToLower(st.Name), base: st.BaseName, from: in}
-			if p, ok := names[strings.ToLower(st.BaseName)]; ok {
+			base := expandMeta(st.BaseName, d.meta)
+			cur = &stage{index: len(d.stages), name: strings.ToLower(st.Name), base: base, from: in}
+			if p, ok := names[strings.ToLower(base)]; ok {
 				cur.parent = p
 			}
 			if cur.name != "" {
@@ -117,6 +118,38 @@ func parseDoc(file, src string) (*doc, error) {
 		d.insts = append(d.insts, in)
 	}
 	return d, nil
+}
+
+var metaRefRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// expandMeta expands $NAME, ${NAME} and ${NAME:-default} in a FROM image
+// with the defaults of the ARGs before the first FROM, as buildah does when
+// no --build-arg overrides them (the cluster passes none of these).
+func expandMeta(s string, meta []*inst) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	vals := map[string]string{}
+	for _, in := range meta {
+		if a, ok := in.parsed.(*instructions.ArgCommand); ok {
+			for _, kv := range a.Args {
+				if kv.Value != nil {
+					vals[kv.Key] = *kv.Value
+				}
+			}
+		}
+	}
+	return metaRefRe.ReplaceAllStringFunc(s, func(m string) string {
+		sub := metaRefRe.FindStringSubmatch(m)
+		name, def := sub[1], sub[2]
+		if name == "" {
+			name = sub[3]
+		}
+		if v, ok := vals[name]; ok && v != "" {
+			return v
+		}
+		return def
+	})
 }
 
 // add records a finding at a line and column of the file with the rule's

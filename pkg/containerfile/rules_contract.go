@@ -2,6 +2,7 @@ package containerfile
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -133,6 +134,14 @@ var providedArgs = map[string]bool{
 // OCL107: an ARG with no default that something uses.
 func ruleArgNoDefault(d *doc) {
 	metaDefault := map[string]bool{}
+	fromRefs := map[string]int{} // name -> first FROM line using it
+	for _, st := range d.stages {
+		for name, line := range d.refs(st.from) {
+			if _, ok := fromRefs[name]; !ok {
+				fromRefs[name] = line
+			}
+		}
+	}
 	for _, in := range d.meta {
 		a, ok := in.parsed.(*instructions.ArgCommand)
 		if !ok {
@@ -144,15 +153,28 @@ func ruleArgNoDefault(d *doc) {
 				continue
 			}
 			// A meta ARG is visible to FROM lines only.
-			for _, st := range d.stages {
-				if line, ok := d.uses(st.from, kv.Key); ok {
-					d.addAt(in, RuleArgNoDefault, "ARG %s has no default and is used at line %d; the cluster passes only HTTP_PROXY, HTTPS_PROXY and NO_PROXY", kv.Key, line)
-					break
-				}
+			if line, ok := fromRefs[kv.Key]; ok {
+				d.addAt(in, RuleArgNoDefault, "ARG %s has no default and is used at line %d; the cluster passes only HTTP_PROXY, HTTPS_PROXY and NO_PROXY", kv.Key, line)
 			}
 		}
 	}
 	for _, st := range d.stages {
+		// One pass over the stage: where each name is used and declared, so
+		// a file with thousands of ARGs stays linear.
+		type use struct{ idx, line int }
+		uses := map[string][]use{}
+		decls := map[string][]int{}
+		for i, in := range st.insts {
+			if a, ok := in.parsed.(*instructions.ArgCommand); ok {
+				for _, kv := range a.Args {
+					decls[kv.Key] = append(decls[kv.Key], i)
+				}
+				continue
+			}
+			for name, line := range d.refs(in) {
+				uses[name] = append(uses[name], use{i, line})
+			}
+		}
 		for i, in := range st.insts {
 			a, ok := in.parsed.(*instructions.ArgCommand)
 			if !ok {
@@ -162,31 +184,30 @@ func ruleArgNoDefault(d *doc) {
 				if kv.Value != nil || providedArgs[kv.Key] || metaDefault[kv.Key] {
 					continue
 				}
-			scan:
-				for _, later := range st.insts[i+1:] {
-					if la, ok := later.parsed.(*instructions.ArgCommand); ok {
-						for _, lkv := range la.Args {
-							if lkv.Key == kv.Key {
-								break scan // redeclared: judged on its own
-							}
-						}
-					}
-					if line, ok := d.uses(later, kv.Key); ok {
-						d.addAt(in, RuleArgNoDefault, "ARG %s has no default and is used at line %d; the cluster passes only HTTP_PROXY, HTTPS_PROXY and NO_PROXY", kv.Key, line)
-						break
-					}
+				us := uses[kv.Key]
+				j := sort.Search(len(us), func(k int) bool { return us[k].idx > i })
+				if j == len(us) {
+					continue
 				}
+				ds := decls[kv.Key]
+				k := sort.SearchInts(ds, i+1)
+				if k < len(ds) && ds[k] < us[j].idx {
+					continue // redeclared before the use: judged on its own
+				}
+				d.addAt(in, RuleArgNoDefault, "ARG %s has no default and is used at line %d; the cluster passes only HTTP_PROXY, HTTPS_PROXY and NO_PROXY", kv.Key, us[j].line)
 			}
 		}
 	}
 }
 
-// uses finds $NAME or ${NAME...} without a fallback in an instruction's text
-// (heredoc bodies included) and returns its line.
-func (d *doc) uses(in *inst, name string) (int, bool) {
+// refs finds the names an instruction's text (heredoc bodies included)
+// expands as $NAME or ${NAME} without a fallback (${NAME:-x}), with the
+// first line of each.
+func (d *doc) refs(in *inst) map[string]int {
 	if in == nil {
-		return 0, false
+		return nil
 	}
+	var out map[string]int
 	for ln := in.line; ln <= in.end && ln <= len(d.lines); ln++ {
 		l := d.lines[ln-1]
 		for off := 0; ; {
@@ -197,26 +218,31 @@ func (d *doc) uses(in *inst, name string) (int, bool) {
 			k += off
 			off = k + 1
 			rest := l[k+1:]
-			if strings.HasPrefix(rest, name) {
-				after := rest[len(name):]
-				if after == "" || !isNameChar(after[0]) {
-					return ln, true
-				}
+			braced := strings.HasPrefix(rest, "{")
+			if braced {
+				rest = rest[1:]
 			}
-			if strings.HasPrefix(rest, "{"+name) {
-				after := rest[len(name)+1:]
-				if after == "" || after[0] == '}' {
-					return ln, true
-				}
-				if strings.HasPrefix(after, ":-") || strings.HasPrefix(after, "-") ||
-					strings.HasPrefix(after, ":=") || strings.HasPrefix(after, "=") || isNameChar(after[0]) {
-					continue
-				}
-				return ln, true
+			n := 0
+			for n < len(rest) && isNameChar(rest[n]) {
+				n++
+			}
+			if n == 0 || (rest[0] >= '0' && rest[0] <= '9') {
+				continue
+			}
+			name, after := rest[:n], rest[n:]
+			if braced && after != "" && after[0] != '}' &&
+				(strings.HasPrefix(after, ":-") || strings.HasPrefix(after, "-") || strings.HasPrefix(after, ":=") || strings.HasPrefix(after, "=")) {
+				continue
+			}
+			if out == nil {
+				out = map[string]int{}
+			}
+			if _, seen := out[name]; !seen {
+				out[name] = ln
 			}
 		}
 	}
-	return 0, false
+	return out
 }
 
 func isNameChar(b byte) bool {

@@ -36,6 +36,10 @@ func TestOCL102NotFromConfigs(t *testing.T) {
 		{"image base", "FROM quay.io/fedora/fedora-coreos:stable AS final\nRUN ostree container commit\n", []int{1}},
 		{"builder last", "FROM configs AS final\nRUN ostree container commit\nFROM registry.example.com/ubi9 AS builder\nRUN make\n", []int{3}},
 		{"chain to image", "FROM registry.example.com/ubi9 AS base\nFROM base AS final\nRUN ostree container commit\n", []int{2}},
+		{"meta ARG default", "ARG BASE=configs\nFROM ${BASE} AS final\nRUN ostree container commit\n", nil},
+		{"meta ARG fallback", "ARG BASE\nFROM ${BASE:-configs} AS final\nRUN ostree container commit\n", nil},
+		{"meta ARG to an image", "ARG BASE=quay.io/x/y\nFROM $BASE AS final\nRUN ostree container commit\n", []int{2}},
+		{"stage name in other case", "FROM configs AS Base\nFROM base AS final\nRUN ostree container commit\n", nil},
 	})
 }
 
@@ -107,6 +111,11 @@ func TestOCL106PromptingPM(t *testing.T) {
 		{"sudo", f("sudo dnf install autofs"), []int{2}},
 		{"yes piped", f("yes | dnf install autofs"), nil},
 		{"in a subshell", f("(cd /tmp; dnf install x)"), []int{2}},
+		{"escape directive backtick", "# escape=`\nFROM configs AS final\nRUN dnf install `\n    autofs\n", []int{3}},
+		{"mount flag then continuation", "FROM configs AS final\nRUN --mount=type=cache,target=/var/cache/dnf \\\n    dnf install autofs\n", []int{3}},
+		{"if block", f("if true; then dnf install x; fi"), []int{2}},
+		{"function", f("inst() { dnf install \"$@\"; }; inst x"), []int{2}},
+		{"command substitution", f("echo $(dnf install x)"), []int{2}},
 	})
 }
 

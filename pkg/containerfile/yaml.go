@@ -147,6 +147,9 @@ func lintMOSC(file string, src []string, obj *yaml.Node, opts Options) ([]findin
 	if name != "" {
 		label += " " + strconv.Quote(name)
 	}
+	if av := scalar(get(obj, "apiVersion")); av != "" && av != "machineconfiguration.openshift.io/v1" {
+		return nil, inputErr(file, obj.Line, "%s has apiVersion %s; ocl-build reads machineconfiguration.openshift.io/v1 (OpenShift 4.19+)", label, av)
+	}
 	spec := get(obj, "spec")
 	if spec == nil || spec.Kind != yaml.MappingNode {
 		return nil, inputErr(file, obj.Line, "%s has no spec", label)

@@ -210,7 +210,6 @@ func hostLayer() (v1.Layer, error) {
 	})
 }
 
-
 // Push writes img to the registry as Host/repoTag and returns the full ref.
 func (r *Registry) Push(t testing.TB, repoTag string, img v1.Image) string {
 	t.Helper()
