@@ -102,7 +102,7 @@ func runPush(cmd *cobra.Command, g *globalOptions, f *pushFlags, src, dest strin
 	}
 	if !g.quiet {
 		fmt.Fprintf(stderr, "pushed %s: %d blobs sent (%s), %d already there or mounted, %s",
-			res.Dest, res.BlobsCopied, humanSize(res.BytesCopied), res.BlobsReused, res.Duration.Round(100*time.Millisecond))
+			res.Dest, res.BlobsCopied, humanSize(res.BytesUploaded), res.BlobsReused, res.Duration.Round(100*time.Millisecond))
 		if res.Attempts > 1 {
 			fmt.Fprintf(stderr, ", %d attempts", res.Attempts)
 		}

@@ -268,8 +268,24 @@ func (im *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetching layer %s: %w", im.Layers[i].Digest, err)
 	}
-	return decompressLimited(rc, im.limits.MaxLayerBytes)
+	return decompressLimited(&ctxReader{ctx: ctx, rc: rc}, im.limits.MaxLayerBytes)
 }
+
+// ctxReader ends a stream once ctx is done, also for sources (local
+// files) that do not watch the context themselves.
+type ctxReader struct {
+	ctx context.Context
+	rc  io.ReadCloser
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.rc.Read(p)
+}
+
+func (c *ctxReader) Close() error { return c.rc.Close() }
 
 // decompressLimited undoes whatever compression the stream has and fails
 // once more than max bytes come out.

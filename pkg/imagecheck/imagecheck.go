@@ -7,11 +7,11 @@ package imagecheck
 import (
 	"archive/tar"
 	"context"
-	"io"
-	"path"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"regexp"
 	"sort"
 	"strings"

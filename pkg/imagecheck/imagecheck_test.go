@@ -30,7 +30,7 @@ type ent struct {
 	typ              byte
 }
 
-func file(name, body string) ent { return ent{name: name, body: body} }
+func file(name, body string) ent  { return ent{name: name, body: body} }
 func symlink(name, to string) ent { return ent{name: name, link: to, typ: tar.TypeSymlink} }
 func dir(name string) ent         { return ent{name: name, typ: tar.TypeDir} }
 
@@ -167,15 +167,15 @@ func byRule(fs []findings.Finding) map[string][]findings.Finding {
 func TestUnitsAndVolatile(t *testing.T) {
 	base, built := world(t)
 	mc := machineConfig(t,
-		enable("sshd.service"),         // in the base
-		enable("alias.service"),        // in the base through a symlink
-		enable("getty@tty1.service"),   // its template is in the base
-		enable("autofs.service"),       // only in the built image → OCL401
-		enable("foo.service"),          // only as a .wants link in the built image → OCL401
-		enable("dangling.service"),     // a .wants link to nothing → OCL402
-		enable("masked.service"),       // masked to /dev/null → OCL402
-		enable("gone.service"),         // in the base, deleted by the build: still fine for the daemon's first step
-		enable("nowhere.service"),      // → OCL402
+		enable("sshd.service"),       // in the base
+		enable("alias.service"),      // in the base through a symlink
+		enable("getty@tty1.service"), // its template is in the base
+		enable("autofs.service"),     // only in the built image → OCL401
+		enable("foo.service"),        // only as a .wants link in the built image → OCL401
+		enable("dangling.service"),   // a .wants link to nothing → OCL402
+		enable("masked.service"),     // masked to /dev/null → OCL402
+		enable("gone.service"),       // in the base, deleted by the build: still fine for the daemon's first step
+		enable("nowhere.service"),    // → OCL402
 		map[string]any{"name": "own.service", "enabled": true, "contents": "[Service]\nExecStart=/bin/true\n"},
 		map[string]any{"name": "off.service", "enabled": false},
 	)

@@ -20,6 +20,7 @@ import (
 	"github.com/containers/image/v5/copy"
 	"github.com/containers/image/v5/docker"
 	"github.com/containers/image/v5/docker/reference"
+	"github.com/containers/image/v5/image"
 	"github.com/containers/image/v5/manifest"
 	"github.com/containers/image/v5/signature"
 	"github.com/containers/image/v5/transports/alltransports"
@@ -64,8 +65,9 @@ type Options struct {
 	// CertDir holds *.crt CA files (and client cert/key pairs) for the
 	// destination; empty means /etc/containers/certs.d/<host>.
 	CertDir string
-	// TLSVerify requires HTTPS with a verified certificate. The zero value
-	// is false: callers build Options with TLSVerify: true unless the user
+	// TLSVerify requires HTTPS with a verified certificate unless
+	// registries.conf marks the registry insecure. The zero value is
+	// false: callers build Options with TLSVerify: true unless the user
 	// asked otherwise (the CLI's default is true).
 	TLSVerify bool
 	// RegistriesConf overrides /etc/containers/registries.conf (mirrors,
@@ -107,13 +109,14 @@ type Result struct {
 	Dest string
 	// BlobsCopied and BlobsReused count the blobs (layers and config)
 	// sent versus found at the destination (already there, or mounted
-	// from another repository of the same registry), over all attempts.
+	// from another repository of the same registry); a blob sent by any
+	// attempt counts as sent, once.
 	BlobsCopied, BlobsReused int
-	// BytesCopied is the size of the blobs sent, as read from the source:
-	// the bytes uploaded when the source layers are compressed already
-	// (oci:, registry, archives), the uncompressed size when they are
-	// compressed on the way (containers-storage:).
-	BytesCopied int64
+	// BytesUploaded is the size of the blobs sent as the registry stores
+	// them (compressed), over all attempts; BytesRead is what was read
+	// from the source for them (the same for oci:, archives and
+	// registries; uncompressed for containers-storage:).
+	BytesUploaded, BytesRead int64
 	// Attempts is 1 plus the number of retries that were needed.
 	Attempts int
 	Duration time.Duration
@@ -206,12 +209,15 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 		}
 		select {
 		case <-time.After(wait):
+			continue
 		case <-ctx.Done():
+			err = fmt.Errorf("%w while waiting to retry after: %v", ctx.Err(), err)
 		}
+		break
 	}
 	close(progress)
 	<-countsDone
-	res.BlobsCopied, res.BlobsReused, res.BytesCopied = counts.copied, counts.reused, counts.bytes
+	res.BlobsCopied, res.BlobsReused, res.BytesRead = counts.totals()
 	if err != nil {
 		return nil, describe(where, named, sys.AuthFilePath, err)
 	}
@@ -225,6 +231,7 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	res.Digest, res.PullSpec = d, canon.String()
+	res.BytesUploaded = uploadedSize(ctx, sys, srcRef, manifestBytes, &counts)
 	if o.DigestFile != "" {
 		if err := atomicfile.WriteFile(o.DigestFile, []byte(d.String()), 0o644); err != nil {
 			return nil, fmt.Errorf("digest file: %w", err)
@@ -241,7 +248,7 @@ func parseSource(src string) (types.ImageReference, error) {
 	if err == nil {
 		return ref, nil
 	}
-	if !strings.Contains(src, ":") || !hasTransportPrefix(src) {
+	if !hasTransportPrefix(src) {
 		if r, err2 := alltransports.ParseImageName("containers-storage:" + src); err2 == nil {
 			return r, nil
 		}
@@ -309,15 +316,20 @@ func (o Options) systemContext() (*types.SystemContext, error) {
 			return nil, fmt.Errorf("registries.conf: %w", err)
 		}
 	}
-	return &types.SystemContext{
-		AuthFilePath:                auth,
-		DockerCertPath:              o.CertDir,
-		SystemRegistriesConfPath:    o.RegistriesConf,
-		BlobInfoCacheDir:            o.BlobInfoCacheDir,
-		DockerInsecureSkipTLSVerify: types.NewOptionalBool(!o.TLSVerify),
-		OCIInsecureSkipTLSVerify:    !o.TLSVerify,
-		DockerRegistryUserAgent:     "ocl-build",
-	}, nil
+	sys := &types.SystemContext{
+		AuthFilePath:             auth,
+		DockerCertPath:           o.CertDir,
+		SystemRegistriesConfPath: o.RegistriesConf,
+		BlobInfoCacheDir:         o.BlobInfoCacheDir,
+		DockerRegistryUserAgent:  "ocl-build",
+	}
+	if !o.TLSVerify {
+		sys.DockerInsecureSkipTLSVerify = types.OptionalBoolTrue
+		sys.OCIInsecureSkipTLSVerify = true
+	}
+	// With TLSVerify the setting stays undefined, so a registry marked
+	// insecure in registries.conf is treated as podman treats it.
+	return sys, nil
 }
 
 // insecurePolicy accepts every image: the cluster's build pod does not
@@ -384,29 +396,93 @@ func IsUnauthorized(err error) bool {
 	return strings.Contains(msg, "authentication required") || strings.Contains(msg, "401 Unauthorized")
 }
 
-// blobCounter tallies containers/image's progress events.
+// blobCounter tallies containers/image's progress events per blob, so a
+// blob that a failed attempt began and a retry finished counts once.
 type blobCounter struct {
-	mu             sync.Mutex
-	copied, reused int
-	bytes          int64
+	mu     sync.Mutex
+	read   map[digest.Digest]types.ProgressProperties // last Done event of blobs read from the source
+	reused map[digest.Digest]bool                     // blobs the destination had or mounted
 }
 
 func (c *blobCounter) consume(ch <-chan types.ProgressProperties) {
+	c.read, c.reused = map[digest.Digest]types.ProgressProperties{}, map[digest.Digest]bool{}
 	for p := range ch {
 		c.mu.Lock()
 		switch p.Event {
 		case types.ProgressEventDone:
-			// The config goes through the copy path even when the
-			// registry has it; the destination then reads nothing.
-			if p.Offset == 0 && p.Artifact.Size != 0 {
-				c.reused++
-				break
+			// Done also ends a blob the destination already had (the
+			// config takes that path) or an upload refused before it
+			// read anything: no bytes read means nothing sent.
+			if p.Offset > 0 {
+				c.read[p.Artifact.Digest] = p
+			} else if p.Artifact.Size != 0 {
+				c.reused[p.Artifact.Digest] = true
 			}
-			c.copied++
-			c.bytes += int64(p.Offset)
 		case types.ProgressEventSkipped:
-			c.reused++
+			c.reused[p.Artifact.Digest] = true
 		}
 		c.mu.Unlock()
 	}
+}
+
+// totals returns the blobs sent, the blobs reused (and never sent), and
+// the bytes read for the sent ones.
+func (c *blobCounter) totals() (copied, reused int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.read {
+		bytes += int64(p.Offset)
+	}
+	for d := range c.reused {
+		if _, ok := c.read[d]; !ok {
+			reused++
+		}
+	}
+	return len(c.read), reused, bytes
+}
+
+// uploadedSize converts the sent source blobs into the sizes of the blobs
+// the registry received: the pushed manifest lists them in source order,
+// compressed as stored. When the source cannot be read again the source
+// sizes stand in.
+func uploadedSize(ctx context.Context, sys *types.SystemContext, srcRef types.ImageReference, pushed []byte, c *blobCounter) int64 {
+	_, _, fallback := c.totals()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	mt := manifest.GuessMIMEType(pushed)
+	dm, err := manifest.FromBlob(pushed, mt)
+	if err != nil {
+		return fallback
+	}
+	src, err := srcRef.NewImageSource(ctx, sys)
+	if err != nil {
+		return fallback
+	}
+	defer src.Close()
+	img, err := image.FromUnparsedImage(ctx, sys, image.UnparsedInstance(src, nil))
+	if err != nil {
+		return fallback
+	}
+	srcLayers, err := img.LayerInfosForCopy(ctx)
+	if err != nil || srcLayers == nil {
+		srcLayers = img.LayerInfos()
+	}
+	dstLayers := dm.LayerInfos()
+	index := map[digest.Digest]int{}
+	for i, l := range srcLayers {
+		index[l.Digest] = i
+	}
+	srcConfig := img.ConfigInfo().Digest
+	var total int64
+	for d := range c.read {
+		switch i, ok := index[d]; {
+		case d == srcConfig:
+			total += dm.ConfigInfo().Size
+		case ok && len(dstLayers) == len(srcLayers):
+			total += dstLayers[i].Size
+		default:
+			return fallback
+		}
+	}
+	return total
 }

@@ -88,6 +88,25 @@ func registryDigest(t *testing.T, w *fixture.World, ref string) string {
 	return desc.Digest.String()
 }
 
+// registryManifest reads the tag's manifest with go-containerregistry.
+func registryManifest(t *testing.T, w *fixture.World, ref string) *v1.Manifest {
+	t.Helper()
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(r, remote.WithAuth(&authn.Basic{Username: w.PushUser, Password: w.PushPassword}),
+		remote.WithTransport(transport(t, w)))
+	if err != nil {
+		t.Fatalf("GET %s: %v", ref, err)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func baseOptions(w *fixture.World, src, dest string) push.Options {
 	return push.Options{
 		Src: src, Dest: dest,
@@ -128,8 +147,8 @@ func TestPushOCILayoutReportsTheRegistryDigest(t *testing.T) {
 	for _, l := range m.Layers {
 		size += l.Size
 	}
-	if res.BlobsCopied != 4 || res.BlobsReused != 0 || res.BytesCopied != size {
-		t.Fatalf("copied %d blobs (%d bytes), reused %d; want 4 blobs, %d bytes, 0 reused", res.BlobsCopied, res.BytesCopied, res.BlobsReused, size)
+	if res.BlobsCopied != 4 || res.BlobsReused != 0 || res.BytesUploaded != size || res.BytesRead != size {
+		t.Fatalf("copied %d blobs (%d bytes uploaded, %d read), reused %d; want 4 blobs, %d bytes, 0 reused", res.BlobsCopied, res.BytesUploaded, res.BytesRead, res.BlobsReused, size)
 	}
 
 	// The same image again: every blob is at the registry already.
@@ -138,8 +157,8 @@ func TestPushOCILayoutReportsTheRegistryDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Digest != res.Digest || again.BlobsCopied != 0 || again.BytesCopied != 0 {
-		t.Fatalf("second push: digest %s, copied %d blobs / %d bytes; want %s and nothing copied", again.Digest, again.BlobsCopied, again.BytesCopied, res.Digest)
+	if again.Digest != res.Digest || again.BlobsCopied != 0 || again.BytesUploaded != 0 {
+		t.Fatalf("second push: digest %s, copied %d blobs / %d bytes; want %s and nothing copied", again.Digest, again.BlobsCopied, again.BytesUploaded, res.Digest)
 	}
 }
 
@@ -287,6 +306,10 @@ func TestSecondRepositoryMountsInsteadOfUploading(t *testing.T) {
 	if third.BlobsCopied != 2 {
 		t.Fatalf("changed-layer push copied %d blobs, want 2 (the new layer and the config)", third.BlobsCopied)
 	}
+	// What Push reports is what the registry received.
+	if third.BytesUploaded != st.BytesUploaded || third.BytesUploaded != extraSize+m2.Config.Size {
+		t.Fatalf("Push reports %d bytes uploaded, the proxy counted %d, layer+config are %d", third.BytesUploaded, st.BytesUploaded, extraSize+m2.Config.Size)
+	}
 }
 
 func TestTransient503IsRetried(t *testing.T) {
@@ -318,6 +341,11 @@ func TestTransient503IsRetried(t *testing.T) {
 	}
 	if got := registryDigest(t, w, w.PushRegistry+"/ocl/flaky:v1"); got != res.Digest.String() {
 		t.Fatalf("registry has %s, push said %s", got, res.Digest)
+	}
+	// Each blob counts once however many attempts touched it.
+	m := registryManifest(t, w, w.PushRegistry+"/ocl/flaky:v1")
+	if want := m.Config.Size + m.Layers[0].Size + m.Layers[1].Size; res.BlobsCopied != 3 || res.BytesUploaded != want {
+		t.Fatalf("after retries: %d blobs, %d bytes uploaded; want 3 blobs, %d bytes", res.BlobsCopied, res.BytesUploaded, want)
 	}
 
 	// Bounded: more failures than retries fails, naming the registry.
@@ -367,6 +395,21 @@ func TestPushFromRegistryWithMergedSecret(t *testing.T) {
 	}
 	if res.BlobsCopied != w.BaseLayers+1 {
 		t.Fatalf("copied %d blobs, want %d layers + config", res.BlobsCopied, w.BaseLayers)
+	}
+}
+
+func TestRegistriesConfIsHonoured(t *testing.T) {
+	w := fixture.Start(t)
+	conf := filepath.Join(t.TempDir(), "registries.conf")
+	body := "[[registry]]\nlocation = \"" + w.PushRegistry + "\"\nblocked = true\n"
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := baseOptions(w, ociLayout(t, randomImage(t, 16<<10, 1)), w.PushRegistry+"/ocl/blocked:v1")
+	o.RegistriesConf, o.BlobInfoCacheDir = conf, t.TempDir()
+	_, err := push.Push(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "blocked") || !strings.Contains(err.Error(), w.PushRegistry) {
+		t.Fatalf("push to a registry blocked in registries.conf: %v", err)
 	}
 }
 

@@ -252,9 +252,9 @@ func TestTransportsAgree(t *testing.T) {
 				t.Errorf("%s: diff %s, want %s", ref, got.Summary(), wantDiff.Summary())
 			}
 			// The layered image's database sits above base's layers, so
-			// reading it touched none of them: base reads its own two.
-			if b.LayersRead != 2 {
-				t.Errorf("%s: base read %d layers, want 2", baseRefs[i], b.LayersRead)
+			// reading it touched at most one of them (the read-ahead).
+			if b.LayersRead < 1 || b.LayersRead > 2 {
+				t.Errorf("%s: base read %d layers, want 1 or 2", baseRefs[i], b.LayersRead)
 			}
 		}
 	}

@@ -164,8 +164,39 @@ func (r *Reader) read(ctx context.Context, im *image.Image, wantOSRelease bool) 
 	if im.Kind == image.KindRootfs {
 		n = 1
 	}
+	// While layer i is examined, layer i-1 is already being streamed: the
+	// work is decompression-bound, so a second core halves it, and at most
+	// one layer is read in vain (it still lands in the cache).
+	type result struct {
+		e     *layerEntry
+		fresh bool
+		err   error
+	}
+	aheadCtx, cancelAhead := context.WithCancel(ctx)
+	var next chan result
+	defer func() {
+		// Stop the read-ahead and wait for it: the image is closed next.
+		cancelAhead()
+		if next != nil {
+			<-next
+		}
+	}()
+	start := func(i int) chan result {
+		ch := make(chan result, 1)
+		go func() {
+			e, fresh, err := r.layer(aheadCtx, im, i)
+			ch <- result{e, fresh, err}
+		}()
+		return ch
+	}
+	next = start(n - 1)
 	for i := n - 1; i >= 0; i-- {
-		e, fresh, err := r.layer(ctx, im, i)
+		res := <-next
+		next = nil
+		if i > 0 && res.err == nil {
+			next = start(i - 1)
+		}
+		e, fresh, err := res.e, res.fresh, res.err
 		if err != nil {
 			return fail(err)
 		}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ocl-build/ocl-build/internal/atomicfile"
+	"github.com/ocl-build/ocl-build/pkg/baseimage"
+	"github.com/ocl-build/ocl-build/pkg/build"
+	"github.com/ocl-build/ocl-build/pkg/preflight"
+	"github.com/ocl-build/ocl-build/pkg/push"
+)
+
+func init() { registerCommand("preflight", newPreflightCmd) }
+
+// preflightFlags are preflight's own flags beyond build's.
+type preflightFlags struct {
+	push, pushAuthFile, pushSpec    string
+	pushSecret, basePullSecret      string
+	manifestsDir, report, format    string
+	withPool, withSecrets, fallback bool
+	force                           bool
+}
+
+func newPreflightCmd(g *globalOptions) *cobra.Command {
+	var in inputOptions
+	var bf buildFlags
+	var pf preflightFlags
+	cmd := &cobra.Command{
+		Use:   "preflight",
+		Short: "Lint, build, diff, check, push and write the manifests: the whole flow in one command",
+		Long: `preflight does what the cluster would do with a MachineOSConfig, on this machine,
+and stops at the first thing that would go wrong there:
+
+  lint the Containerfile → render the on-cluster Containerfile → build it (as build)
+  → rpm diff against the base image → image checks (OCL401–OCL404, e.g. the
+  OCPBUGS-56648 guard) → push (--push) → manifests (--manifests-dir)
+
+Into --manifests-dir it writes machineosconfig.yaml (validated against the CRD),
+with --with-pool machineconfigpool.yaml, with --with-secrets secrets.yaml (mode
+0600), and with --fallback the out-of-cluster layering MachineConfig
+99-POOL-osimageurl.yaml whose spec.osImageURL is the pushed image by digest. Each
+file is written atomically and only once every step it depends on succeeded and
+no error was found (--force writes anyway); a failure leaves earlier files as they
+were. Lint errors stop before the build unless --force.
+
+The summary goes to stdout (--format text, json or markdown for a pull-request
+comment); --report FILE also writes the JSON report (docs/preflight-report.md).
+Exit status: 0 fine, 1 error findings or a failing build step, 2 input,
+credential or registry problems.`,
+		Example: `  # The README's first command, against the fixture world (make demo)
+  ocl-build preflight --containerfile Containerfile.example --pool worker-automount \
+    --release "$OCL_FIXTURE_RELEASE_IMAGE" --authfile "$OCL_FIXTURE_MERGED_SECRET" \
+    --cert-dir "$OCL_FIXTURE_CERT_DIR" --yum-repos-dir "$OCL_FIXTURE_YUM_REPOS_DIR" \
+    --push "$OCL_FIXTURE_PUSH_IMAGE" --manifests-dir out/
+
+  # In CI: separate pull and push credentials, a JSON report, a markdown comment
+  ocl-build preflight --mosc mosc.yaml --machineconfigs ./machineconfigs \
+    --osimageurl machine-config-osimageurl.yaml --authfile pull-secret.json \
+    --push registry.example.com/ocl/worker:pr-42 --push-authfile push-secret.json \
+    --manifests-dir manifests/ --with-pool --fallback --report preflight.json --format markdown`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPreflight(cmd, g, &in, &bf, &pf)
+		},
+	}
+	addInputFlags(cmd, &in)
+	addPreflightBuildFlags(cmd, &bf)
+	fl := cmd.Flags()
+	fl.StringVar(&pf.push, "push", "", "push the built image to this registry reference (host[:port]/repo:tag)")
+	fl.StringVar(&pf.pushAuthFile, "push-authfile", "", "push credentials (the builder's push secret; default: --authfile)")
+	fl.StringVar(&pf.pushSpec, "push-spec", "", "renderedImagePushSpec of the written MachineOSConfig (default: --push)")
+	fl.StringVar(&pf.pushSecret, "push-secret", preflight.DefaultPushSecretName, "renderedImagePushSecret name in the written MachineOSConfig")
+	fl.StringVar(&pf.basePullSecret, "base-pull-secret", "", "baseImagePullSecret name in the written MachineOSConfig (default none: the global pull secret)")
+	fl.StringVar(&pf.manifestsDir, "manifests-dir", "", "write the MachineOSConfig (and --with-pool/--with-secrets/--fallback files) here")
+	fl.BoolVar(&pf.withPool, "with-pool", false, "also write the MachineConfigPool (paused, as the seed article's)")
+	fl.BoolVar(&pf.withSecrets, "with-secrets", false, "also write the push (and base pull) Secrets from the credential files, mode 0600")
+	fl.BoolVar(&pf.fallback, "fallback", false, "also write the out-of-cluster layering MachineConfig (spec.osImageURL = the pushed digest)")
+	fl.StringVar(&pf.report, "report", "", "write the JSON report to this file (atomic)")
+	fl.StringVar(&pf.format, "format", "text", "summary format: text, json or markdown")
+	fl.BoolVar(&pf.force, "force", false, "build despite lint errors, write manifests despite error findings")
+	return cmd
+}
+
+// addPreflightBuildFlags registers the same flags as build, so a preflight
+// command line is a build command line plus the flags above.
+func addPreflightBuildFlags(cmd *cobra.Command, f *buildFlags) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.store.Driver, "storage-driver", build.DriverOverlay, "containers storage driver: overlay (fast) or vfs (what the cluster uses)")
+	fl.StringVar(&f.store.Root, "root", "", "containers storage root (default: podman's)")
+	fl.StringVar(&f.store.RunRoot, "runroot", "", "containers storage run root (default: podman's)")
+	fl.StringVar(&f.reg.AuthFile, "authfile", "", "pull secret for the base image (default $REGISTRY_AUTH_FILE, then podman's)")
+	fl.StringVar(&f.reg.CertDir, "cert-dir", "", "directory of CA certificates (*.crt) for the registries (pull and push)")
+	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify registry certificates (pull and push)")
+	fl.StringVar(&f.reg.RegistriesConf, "registries-conf", "", "registries.conf to use instead of /etc/containers/registries.conf")
+	fl.StringVar(&f.reg.SignaturePolicy, "signature-policy", "", "policy.json to use (default /etc/containers/policy.json, else accept anything)")
+	fl.StringVar(&f.tag, "tag", "", "name of the built image (default localhost/ocl-build/POOL:latest)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "build every step afresh")
+	fl.StringVar(&f.pull, "pull", build.PullMissing, "pull FROM images: missing, always, never or newer")
+	fl.StringVar(&f.entitlementDir, "entitlement-dir", "", "RHEL entitlement certificates, mounted at /etc/pki/entitlement in every RUN")
+	fl.StringVar(&f.yumReposDir, "yum-repos-dir", "", "*.repo files, mounted at /etc/yum.repos.d in every RUN")
+	fl.StringVar(&f.rpmGPGDir, "rpm-gpg-dir", "", "RPM GPG keys, mounted at /etc/pki/rpm-gpg in every RUN")
+	fl.StringVar(&f.httpProxy, "http-proxy", proxyEnv("HTTP_PROXY"), "HTTP_PROXY build arg")
+	fl.StringVar(&f.httpsProxy, "https-proxy", proxyEnv("HTTPS_PROXY"), "HTTPS_PROXY build arg")
+	fl.StringVar(&f.noProxy, "no-proxy", proxyEnv("NO_PROXY"), "NO_PROXY build arg")
+	fl.StringVar(&f.keepContext, "context", "", "also write the build context to this directory")
+}
+
+func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *buildFlags, pf *preflightFlags) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if err := setLibraryLogging(g.logLevel, stderr); err != nil {
+		return inputError(err)
+	}
+	switch pf.format {
+	case "text", "json", "markdown", "md":
+	default:
+		return inputError(fmt.Errorf("--format %q: want text, json or markdown", pf.format))
+	}
+	li, err := in.load(cmd.InOrStdin())
+	if err != nil {
+		return inputError(err)
+	}
+	bf.reg.InsecureSkipTLSVerify = !bf.tlsVerify
+	cfName := in.containerfile
+	if cfName == "" || cfName == "-" {
+		cfName = "Containerfile"
+		if in.mosc != "" {
+			cfName = in.mosc
+		}
+	}
+	pushAuth := pf.pushAuthFile
+	if pushAuth == "" {
+		pushAuth = bf.reg.AuthFile
+	}
+	o := preflight.Options{
+		Render:            li.Render,
+		Base:              baseimage.Options{BaseImage: in.baseImage, ExtensionsImage: in.extensionsImage, Release: in.release, OSImageURLFile: in.osImageURL},
+		ContainerfileFile: cfName,
+		MOSC:              li.MOSC,
+		Build: build.Options{
+			ContextDir: bf.keepContext, Store: bf.store, Registry: bf.reg, Tag: bf.tag, NoCache: bf.noCache, Pull: bf.pull,
+			EntitlementDir: bf.entitlementDir, YumReposDir: bf.yumReposDir, RPMGPGDir: bf.rpmGPGDir,
+			HTTPProxy: bf.httpProxy, HTTPSProxy: bf.httpsProxy, NoProxy: bf.noProxy, Logs: stderr,
+		},
+		Push: push.Options{Dest: pf.push, AuthFile: pushAuth, CertDir: bf.reg.CertDir, TLSVerify: bf.tlsVerify,
+			RegistriesConf: bf.reg.RegistriesConf, SignaturePolicy: bf.reg.SignaturePolicy},
+		ManifestsDir: pf.manifestsDir, PushSpec: pf.pushSpec, PushSecretName: pf.pushSecret, BasePullSecretName: pf.basePullSecret,
+		WithPool: pf.withPool, WithSecrets: pf.withSecrets, Fallback: pf.fallback, Force: pf.force,
+	}
+	if err := o.Validate(); err != nil {
+		return inputError(err)
+	}
+	if !g.quiet {
+		o.Progress = stderr
+		o.Build.Out, o.Build.Progress = stderr, stderr
+		o.Push.Progress = stderr
+		for _, w := range li.Warnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sigpipe := make(chan os.Signal, 1)
+	signal.Notify(sigpipe, syscall.SIGPIPE)
+	defer signal.Stop(sigpipe)
+
+	rep, runErr := preflight.Run(ctx, o)
+	if pf.report != "" && rep != nil {
+		var b bytes.Buffer
+		if err := rep.Write(&b, "json"); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(pf.report, b.Bytes(), 0o644); err != nil {
+			return inputError(fmt.Errorf("--report: %w", err))
+		}
+	}
+	if rep != nil && !(g.quiet && pf.format == "text" && runErr == nil && rep.Status == preflight.StatusOK) {
+		if err := rep.Write(stdout, pf.format); err != nil {
+			return err
+		}
+	}
+	if runErr != nil {
+		var se *build.StepError
+		switch {
+		case errors.Is(runErr, context.Canceled):
+			fmt.Fprintln(stderr, "ocl-build: preflight interrupted")
+			return &exitError{code: exitInput, silent: true}
+		case errors.As(runErr, &se) && !se.IsPull():
+			fmt.Fprintf(stderr, "ocl-build: build failed at %v\n", se)
+			return findingsExit()
+		}
+		return inputError(fmt.Errorf("%s", strings.TrimSpace(runErr.Error())))
+	}
+	if rep.Status == preflight.StatusFindings {
+		return findingsExit()
+	}
+	return nil
+}
