@@ -55,7 +55,8 @@ were. Lint errors stop before the build unless --force.
 The summary goes to stdout (--format text, json or markdown for a pull-request
 comment); --report FILE also writes the JSON report (docs/preflight-report.md).
 Exit status: 0 fine, 1 error findings or a failing build step, 2 input,
-credential or registry problems.`,
+credential or registry problems. With --quiet and nothing wrong, only the pushed
+pullspec (or the image ID) is printed.`,
 		Example: `  # The README's first command, against the fixture world (make demo)
   ocl-build preflight --containerfile Containerfile.example --pool worker-automount \
     --release "$OCL_FIXTURE_RELEASE_IMAGE" --authfile "$OCL_FIXTURE_MERGED_SECRET" \
@@ -183,7 +184,17 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 			return inputError(fmt.Errorf("--report: %w", err))
 		}
 	}
-	if rep != nil && !(g.quiet && pf.format == "text" && runErr == nil && rep.Status == preflight.StatusOK) {
+	switch {
+	case rep == nil:
+	case g.quiet && pf.format == "text" && runErr == nil && rep.Status == preflight.StatusOK:
+		// --quiet and all well: only what a script wants next.
+		switch {
+		case rep.Push != nil:
+			fmt.Fprintln(stdout, rep.Push.PullSpec)
+		case rep.Build != nil:
+			fmt.Fprintln(stdout, rep.Build.ImageID)
+		}
+	default:
 		if err := rep.Write(stdout, pf.format); err != nil {
 			return err
 		}

@@ -181,9 +181,10 @@ func TestPreflightAgainstFixture(t *testing.T) {
 	out2 := filepath.Join(dir, "manifests-wrong")
 	code, _, errOut = runCLI(t, "", append(append([]string{}, common...), "--push-authfile", pfWrongPushSecret(t, w, dir),
 		"--manifests-dir", out2, "--fallback", "--quiet")...)
-	if code != exitInput || !strings.Contains(errOut, w.PushRegistry) {
+	if code != exitInput || !strings.Contains(errOut, w.PushRegistry) || !strings.Contains(errOut, "push") {
 		t.Errorf("wrong push password: code %d stderr %q", code, errOut)
 	}
+	t.Logf("wrong push password: %s", strings.TrimSpace(errOut))
 	if names := pfDirEntries(t, out2); len(names) != 0 {
 		t.Errorf("files written despite the failed push: %v", names)
 	}
