@@ -15,6 +15,7 @@ import (
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
 	"github.com/ocl-build/ocl-build/pkg/build"
+	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/preflight"
 	"github.com/ocl-build/ocl-build/pkg/push"
 )
@@ -28,6 +29,7 @@ type preflightFlags struct {
 	manifestsDir, report, format    string
 	withPool, withSecrets, fallback bool
 	force                           bool
+	config                          string
 }
 
 func newPreflightCmd(g *globalOptions) *cobra.Command {
@@ -88,6 +90,7 @@ pullspec (or the image ID) is printed.`,
 	fl.StringVar(&pf.report, "report", "", "write the JSON report to this file (atomic)")
 	fl.StringVar(&pf.format, "format", "text", "summary format: text, json or markdown")
 	fl.BoolVar(&pf.force, "force", false, "build despite lint errors, write manifests despite error findings")
+	fl.StringVar(&pf.config, "config", "", "lint config (ignored rules, severity overrides, failure-threshold; default ./"+findings.ConfigFileName+" when present)")
 	return cmd
 }
 
@@ -130,6 +133,22 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		return inputError(err)
 	}
 	bf.reg.InsecureSkipTLSVerify = !bf.tlsVerify
+	var cfg findings.Config
+	if pf.config == "" {
+		pf.config = findings.FindConfig(".")
+	}
+	if pf.config != "" {
+		if cfg, err = findings.LoadConfig(pf.config); err != nil {
+			return inputError(err)
+		}
+	}
+	var lintSource []byte
+	if in.mosc != "" {
+		// Lint the YAML itself, so findings carry its own lines.
+		if lintSource, err = os.ReadFile(in.mosc); err != nil {
+			return inputError(err)
+		}
+	}
 	cfName := in.containerfile
 	if cfName == "" || cfName == "-" {
 		cfName = "Containerfile"
@@ -145,6 +164,8 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		Render:            li.Render,
 		Base:              baseimage.Options{BaseImage: in.baseImage, ExtensionsImage: in.extensionsImage, Release: in.release, OSImageURLFile: in.osImageURL},
 		ContainerfileFile: cfName,
+		LintSource:        lintSource,
+		Config:            cfg,
 		MOSC:              li.MOSC,
 		Build: build.Options{
 			ContextDir: bf.keepContext, Store: bf.store, Registry: bf.reg, Tag: bf.tag, NoCache: bf.noCache, Pull: bf.pull,

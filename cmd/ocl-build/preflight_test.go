@@ -83,6 +83,49 @@ func TestPreflightInputsAndLintStop(t *testing.T) {
 	}
 }
 
+// With --mosc, lint findings carry the YAML file's own lines; a config
+// that ignores the rule lets the run go on (to the unreachable base image:
+// exit 2, naming it).
+func TestPreflightMOSCLinesAndConfig(t *testing.T) {
+	dir := t.TempDir()
+	mosc := bldWriteFile(t, dir, "mosc.yaml", `apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineOSConfig
+metadata:
+  name: worker
+spec:
+  machineConfigPool:
+    name: worker
+  imageBuilder:
+    imageBuilderType: Job
+  renderedImagePushSecret:
+    name: push-secret
+  renderedImagePushSpec: registry.example.com/x/y:v1
+  containerFile:
+  - containerfileArch: NoArch
+    content: |-
+      FROM configs AS final
+      COPY ./motd /etc/motd
+`)
+	report := filepath.Join(dir, "r.json")
+	args := []string{"preflight", "--mosc", mosc, "--base-image", "127.0.0.1:1/none/rhcos:x", "--report", report}
+	code, _, errOut := runCLI(t, "", args...)
+	r := pfReadReport(t, report)
+	if code != exitFindings || len(r.Lint) == 0 || r.Lint[0].Rule != "OCL104" || r.Lint[0].File != mosc || r.Lint[0].Line != 17 {
+		t.Fatalf("code %d lint %+v\n%s", code, r.Lint, errOut)
+	}
+	cfg := bldWriteFile(t, dir, "cfg.yaml", "ignored: [OCL104]\n")
+	code, _, errOut = runCLI(t, "", append(args, "--config", cfg)...)
+	r = pfReadReport(t, report)
+	if code != exitInput || !strings.Contains(errOut, "127.0.0.1:1") || r.Error == nil || r.Error.Step != preflight.StepBase {
+		t.Errorf("with the rule ignored: code %d report %+v\n%s", code, r, errOut)
+	}
+	for _, f := range r.Lint {
+		if f.Rule == "OCL104" {
+			t.Errorf("ignored rule reported: %+v", f)
+		}
+	}
+}
+
 func pfWrongPushSecret(t *testing.T, w *fixture.World, dir string) string {
 	auth := base64.StdEncoding.EncodeToString([]byte(w.PushUser + ":not-the-password"))
 	b, _ := json.Marshal(map[string]any{"auths": map[string]any{w.PushRegistry: map[string]string{"auth": auth}}})

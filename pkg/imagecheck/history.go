@@ -58,6 +58,30 @@ func TemplateLayers(ctx context.Context, ref string, opts image.Options) (int, e
 	return 0, ErrNoTemplate
 }
 
+// DiffIDs are the image's uncompressed layer digests (config rootfs.diff_ids),
+// bottom first: the same layer has the same diff ID whether a registry
+// serves it compressed or containers-storage holds it.
+func DiffIDs(ctx context.Context, ref string, opts image.Options) ([]string, error) {
+	ir, err := alltransports.ParseImageName(ref)
+	if err != nil {
+		return nil, &image.Error{Ref: ref, Err: err}
+	}
+	img, err := ir.NewImage(ctx, opts.SystemContext())
+	if err != nil {
+		return nil, &image.Error{Ref: ref, Err: err}
+	}
+	defer img.Close()
+	cfg, err := img.OCIConfig(ctx)
+	if err != nil {
+		return nil, &image.Error{Ref: ref, Err: fmt.Errorf("reading image config: %w", err)}
+	}
+	var out []string
+	for _, d := range cfg.RootFS.DiffIDs {
+		out = append(out, d.String())
+	}
+	return out, nil
+}
+
 func isTemplateEnd(createdBy string) bool {
 	i := strings.Index(createdBy, "LABEL ")
 	return i >= 0 && strings.Contains(createdBy[i:], mco.LabelBaseImage+"=")

@@ -133,6 +133,9 @@ func checkUnits(ctx context.Context, in Input) ([]findings.Finding, error) {
 	// The built image starts with the base's layers; reuse their indexes
 	// when the digests say they are the same blobs.
 	shared := sharedPrefix(in.Base, in.Built)
+	if shared == 0 {
+		shared = sharedDiffIDs(ctx, in)
+	}
 	builtTop, err := stackOf(ctx, in.Built, keep, spool, shared)
 	if err != nil {
 		return nil, err
@@ -197,6 +200,26 @@ func stackOf(ctx context.Context, im *image.Image, keep image.Keep, spool string
 func sharedPrefix(base, built *image.Image) int {
 	n := 0
 	for n < len(base.Layers) && n < len(built.Layers) && base.Layers[n].Digest == built.Layers[n].Digest {
+		n++
+	}
+	return n
+}
+
+// sharedDiffIDs counts the bottom layers both images have with equal diff
+// IDs (a registry's base against a locally built image: same content, other
+// blob digests). 0 when either config cannot be read: then nothing is shared
+// and the built image is read in full, which is slower, never wrong.
+func sharedDiffIDs(ctx context.Context, in Input) int {
+	b, err := DiffIDs(ctx, in.Base.Ref, in.Options)
+	if err != nil || len(b) != len(in.Base.Layers) {
+		return 0
+	}
+	t, err := DiffIDs(ctx, in.Built.Ref, in.Options)
+	if err != nil || len(t) != len(in.Built.Layers) {
+		return 0
+	}
+	n := 0
+	for n < len(b) && n < len(t) && b[n] == t[n] {
 		n++
 	}
 	return n

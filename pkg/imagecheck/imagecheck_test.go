@@ -316,3 +316,41 @@ RUN dnf install -y \
 		t.Errorf("bad content: %v", err)
 	}
 }
+
+// The built image's copy of the base layers may be other blobs (a registry's
+// base, a locally built image): the same diff IDs let the base's indexes
+// serve both, and an alias in the user's layer still resolves into them.
+func TestRecompressedBaseLayers(t *testing.T) {
+	baseTar := func(level int) v1.Layer {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		body := "[Unit]\n"
+		tw.WriteHeader(&tar.Header{Name: sysd + "a.service", Mode: 0o644, Typeflag: tar.TypeReg, Size: int64(len(body))})
+		io.WriteString(tw, body)
+		tw.Close()
+		b := buf.Bytes()
+		l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil },
+			tarball.WithMediaType(types.OCILayer), tarball.WithCompressionLevel(level))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	b := ociImage(t, nil, hist{"base", baseTar(9)})
+	bt := ociImage(t, ociImage(t, nil, hist{"base", baseTar(1)}),
+		hist{"user", layerOf(t, symlink("etc/systemd/system/b.service", "/usr/lib/systemd/system/a.service"))})
+	base, built := open(t, writeLayout(t, b)), open(t, writeLayout(t, bt))
+	if base.Layers[0].Digest == built.Layers[0].Digest {
+		t.Fatal("test setup: the base layer blobs should differ")
+	}
+	if n := sharedDiffIDs(context.Background(), Input{Base: base, Built: built}); n != 1 {
+		t.Fatalf("shared diff IDs %d, want 1", n)
+	}
+	fs, err := Run(context.Background(), Input{Base: base, Built: built, MachineConfig: machineConfig(t, enable("a.service"), enable("b.service"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].Rule != RuleUnitNotInBase || !strings.HasPrefix(fs[0].Message, "b.service ") || !strings.Contains(fs[0].Message, "/usr/lib/systemd/system/a.service") {
+		t.Fatalf("findings %+v", fs)
+	}
+}

@@ -43,6 +43,13 @@ type Options struct {
 	Base   baseimage.Options
 	// ContainerfileFile names the user's Containerfile in findings.
 	ContainerfileFile string
+	// LintSource, when set, is the file the user wrote (a MachineOSConfig
+	// YAML): lint reads it so findings carry the YAML file's own lines.
+	LintSource []byte
+	// Config is the .ocl-build.yaml in effect: ignored rules and severity
+	// overrides apply to lint and image check findings alike, and its
+	// failure-threshold (default error) decides what counts as an error.
+	Config findings.Config
 	// MOSC is the MachineOSConfig the user gave (--mosc), written back
 	// unchanged after validation; nil: one is generated.
 	MOSC *mcfgv1.MachineOSConfig
@@ -131,17 +138,29 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := o.Validate(); err != nil {
 		return fail(StepInputs, err)
 	}
+	var err error
 
 	// 1. lint
 	o.step("lint %s", o.ContainerfileFile)
 	t := time.Now()
-	lint, err := containerfile.LintContent(o.ContainerfileFile, o.Render.Containerfile, containerfile.Options{})
+	threshold := findings.SeverityError
+	if o.Config.FailureThreshold != nil {
+		threshold = *o.Config.FailureThreshold
+	}
+	lopts := containerfile.Options{Enable: o.Config.Enabled()}
+	var lint []findings.Finding
+	if o.LintSource != nil {
+		lint, err = containerfile.LintFile(o.ContainerfileFile, o.LintSource, lopts)
+	} else {
+		lint, err = containerfile.LintContent(o.ContainerfileFile, o.Render.Containerfile, lopts)
+	}
 	if err != nil {
 		return fail(StepLint, err)
 	}
+	lint = o.Config.Apply(lint)
 	rep.Lint = append(rep.Lint, lint...)
 	rep.mark(StepLint, StepOK, time.Since(t))
-	if findings.AtOrAbove(lint, findings.SeverityError) && !o.Force {
+	if findings.AtOrAbove(lint, threshold) && !o.Force {
 		rep.Status = StatusFindings
 		rep.Stopped = "lint errors (use --force to build anyway)"
 		return rep, nil
@@ -235,9 +254,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return fail(StepChecks, err)
 	}
-	rep.Checks = append(rep.Checks, checks...)
+	rep.Checks = append(rep.Checks, o.Config.Apply(checks)...)
 	rep.mark(StepChecks, StepOK, time.Since(t))
-	errorsFound := findings.AtOrAbove(rep.Lint, findings.SeverityError) || findings.AtOrAbove(rep.Checks, findings.SeverityError)
+	errorsFound := findings.AtOrAbove(rep.Lint, threshold) || findings.AtOrAbove(rep.Checks, threshold)
 
 	// 7. push
 	var pushed *push.Result

@@ -52,6 +52,7 @@ var (
 	runs     = flag.Int("runs", 3, "alternating runs of the cold measurements")
 	warmRuns = flag.Int("warm-runs", 5, "runs of the warm measurement")
 	peerRuns = flag.Int("peer-runs", 1, "runs of the peer pipeline (slow)")
+	serve    = flag.Bool("serve", false, "only push the images, print how to reach them, and keep the registry up until stdin closes")
 )
 
 func main() {
@@ -341,6 +342,11 @@ func run() error {
 		if err := remote.Write(tag, img, w.RemoteOptions(false)...); err != nil {
 			return err
 		}
+	}
+	if *serve {
+		fmt.Printf("A=docker://%s B=docker://%s AUTH=%s CERTS=%s\n", refA, refB, w.MergedSecretFile, w.CertDir)
+		io.Copy(io.Discard, os.Stdin)
+		return nil
 	}
 	var total int64
 	ls, _ := base.Layers()

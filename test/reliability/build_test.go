@@ -1,0 +1,341 @@
+package reliability
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ocl-build/ocl-build/internal/faultproxy"
+)
+
+// store is a private containers storage for one test.
+type store struct{ root, runroot string }
+
+func newStore(t *testing.T) store {
+	t.Helper()
+	d := t.TempDir()
+	s := store{root: filepath.Join(d, "root"), runroot: filepath.Join(d, "runroot")}
+	t.Cleanup(func() { unmountUnder(d) })
+	return s
+}
+
+func (s store) flags() []string {
+	return []string{"--root", s.root, "--runroot", s.runroot, "--storage-driver", "overlay"}
+}
+
+// unmountUnder lazily unmounts whatever a killed build left under dir, so
+// t.TempDir's removal works and later tests see a clean /proc/mounts.
+func unmountUnder(dir string) {
+	for _, m := range mountsUnder(dir) {
+		_ = syscall.Unmount(m, syscall.MNT_DETACH)
+	}
+}
+
+func mountsUnder(dir string) []string {
+	b, err := os.ReadFile("/proc/mounts")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && strings.HasPrefix(f[1], dir) {
+			out = append(out, f[1])
+		}
+	}
+	// deepest first
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// containersIn lists the working containers recorded in the store.
+func containersIn(t *testing.T, s store) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.root, "overlay-containers", "containers.json"))
+	if err != nil {
+		return ""
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "[]" || v == "null" {
+		return ""
+	}
+	return v
+}
+
+func containerfile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "Containerfile")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func buildArgs(p *proxied, s store, cf, tag string, extra ...string) []string {
+	a := []string{"build", "--containerfile", cf, "--base-image", p.ref(world.BaseImage),
+		"--authfile", p.authFile, "--cert-dir", p.certDir, "--yum-repos-dir", world.YumReposDir, "--tag", tag}
+	a = append(a, s.flags()...)
+	return append(a, extra...)
+}
+
+// The base-image pull of build through transient faults: it completes
+// and the store holds the base image under the registry's digest.
+func TestBuildPullTransientFaults(t *testing.T) {
+	p := proxy(t, world.ReleaseRegistry)
+	_ = p.SetRules(
+		// Skip 1: the image config (the first blob fetched) passes, the
+		// faults hit layer downloads.
+		faultproxy.Rule{Name: "503-blob", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Status, Code: 503, Skip: 1, Times: 2},
+		faultproxy.Rule{Name: "429-blob", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Status, Code: 429, RetryAfter: "1", Skip: 1, Times: 1},
+		faultproxy.Rule{Name: "reset-mid-blob", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Reset, AfterBytes: 256 << 10, MinBody: 1 << 20, Times: 1},
+	)
+	s := newStore(t)
+	cf := containerfile(t, "LABEL io.ocl-build.test=pull-faults\n")
+	r := run(t, runOpts{timeout: 4 * time.Minute, env: []string{"OCL_BUILD_NO_CACHE_WARN=1"}}, buildArgs(p, s, cf, "localhost/ocl-reliability/pull:latest", "--log-level", "debug")...)
+	if r.code != 0 {
+		knownGap(t, gapFor(r.stderr))
+		t.Fatalf("build through transient pull faults failed:\n%s\nproxy saw:\n%s", tail(r.String(), 4000), p.faultLog())
+	}
+	if !strings.Contains(r.stderr, "digest: "+world.BaseDigest) {
+		t.Errorf("build did not report the base digest %s", world.BaseDigest)
+	}
+	if strings.Contains(r.stderr, "the store's copy of the base image is") {
+		t.Errorf("the store holds another base image than the registry's:\n%s", tail(r.stderr, 2000))
+	}
+	for _, rule := range []string{"503-blob", "429-blob", "reset-mid-blob"} {
+		if p.Hits(rule) == 0 {
+			t.Errorf("fault %s was never injected", rule)
+		}
+	}
+	if c := containersIn(t, s); c != "" {
+		t.Errorf("build containers left in the store: %s", c)
+	}
+}
+
+func gapFor(stderr string) string {
+	if strings.Contains(stderr, "503") || strings.Contains(stderr, "429") || strings.Contains(stderr, "Too Many Requests") {
+		return "build: the base-image pull is not retried on 5xx/429 (buildah MaxPullPushRetries covers only some errors)"
+	}
+	return ""
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// proc is the binary running in the background.
+type proc struct {
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	stderr bytes.Buffer
+	stdout bytes.Buffer
+	done   chan struct{}
+	code   int
+	ended  time.Time
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func startBin(t *testing.T, home string, args ...string) *proc {
+	t.Helper()
+	pr := &proc{done: make(chan struct{})}
+	pr.cmd = exec.Command(bin, args...)
+	pr.cmd.Env = baseEnv(home)
+	pr.cmd.Stdout = lockedWriter{&pr.mu, &pr.stdout}
+	pr.cmd.Stderr = lockedWriter{&pr.mu, &pr.stderr}
+	pr.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := pr.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		err := pr.cmd.Wait()
+		pr.ended = time.Now()
+		pr.code = 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			pr.code = ee.ExitCode()
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				pr.code = 128 + int(ws.Signal())
+			}
+		}
+		close(pr.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-pr.done:
+		default:
+			_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGKILL)
+			<-pr.done
+		}
+	})
+	return pr
+}
+
+func (pr *proc) errText() string {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.stderr.String()
+}
+
+// waitFor polls until cond holds or d passes.
+func waitFor(d time.Duration, cond func() bool) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		if cond() {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// interrupt sends sig to the process (not its group: as a terminal's
+// Ctrl-C would reach a shell's foreground job, the binary must handle it
+// on its own) and waits up to 10 s for it to end.
+func interrupt(t *testing.T, pr *proc, sig syscall.Signal) (code int, took time.Duration) {
+	t.Helper()
+	sent := time.Now()
+	if err := pr.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-pr.done:
+		return pr.code, pr.ended.Sub(sent)
+	case <-time.After(10 * time.Second):
+		t.Errorf("still running 10 s after %s", sig)
+		_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGKILL)
+		<-pr.done
+		return -1, 10 * time.Second
+	}
+}
+
+// afterInterrupt checks what an interrupted build must leave: no build
+// containers, no mounts, no temp files, and a store the next build uses.
+func afterInterrupt(t *testing.T, s store, home string, sig syscall.Signal, code int, took time.Duration, stderr string) {
+	t.Helper()
+	want := 128 + int(sig)
+	t.Logf("%s: exit %d after %s", sig, code, took.Round(time.Millisecond))
+	noSecrets(t, "stderr", stderr)
+	if c := containersIn(t, s); c != "" {
+		t.Errorf("build containers left in the store after %s: %s", sig, c)
+	}
+	for _, m := range mountsUnder(s.root) {
+		if !strings.HasSuffix(m, "/overlay") { // the driver's own home mount is fine
+			t.Errorf("mount left after %s: %s", sig, m)
+		}
+	}
+	if l := leftovers(t, home); len(l) > 0 {
+		t.Errorf("temp files left after %s: %v", sig, l)
+	}
+	if code != want {
+		knownGap(t, "cmd/ocl-build: an interrupted build/push exits 2 (exitInput), not 128+signal (130 for SIGINT, 143 for SIGTERM)")
+		t.Errorf("exit %d after %s, want %d", code, sig, want)
+	}
+}
+
+// SIGINT while the base image is being pulled (the registry stalls a
+// layer, so the pull is surely in progress), then a clean second run.
+func TestBuildInterruptDuringPull(t *testing.T) {
+	p := proxy(t, world.ReleaseRegistry)
+	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Stall, AfterBytes: 64 << 10, MinBody: 1 << 20, Times: 1})
+	s := newStore(t)
+	home := t.TempDir()
+	cf := containerfile(t, "LABEL io.ocl-build.test=interrupt-pull\n")
+	pr := startBin(t, home, buildArgs(p, s, cf, "localhost/ocl-reliability/intpull:latest")...)
+	if !waitFor(60*time.Second, func() bool { return p.Hits("stall") > 0 }) {
+		t.Fatalf("the pull never reached the stalled layer:\n%s", pr.errText())
+	}
+	time.Sleep(300 * time.Millisecond)
+	code, took := interrupt(t, pr, syscall.SIGINT)
+	afterInterrupt(t, s, home, syscall.SIGINT, code, took, pr.errText())
+
+	_ = p.SetRules()
+	r := run(t, runOpts{timeout: 4 * time.Minute}, buildArgs(p, s, cf, "localhost/ocl-reliability/intpull:latest")...)
+	if r.code != 0 {
+		t.Fatalf("second build after the interrupt failed:\n%s", tail(r.String(), 4000))
+	}
+}
+
+// SIGTERM while a RUN step is running, then a clean second run on the
+// same store.
+func TestBuildInterruptDuringRun(t *testing.T) {
+	p := proxy(t, world.ReleaseRegistry)
+	_ = p.SetRules()
+	s := newStore(t)
+	home := t.TempDir()
+	marker := "ocl-reliability-sleeping"
+	cf := containerfile(t, "RUN echo "+marker+" && sleep 120\n")
+	pr := startBin(t, home, buildArgs(p, s, cf, "localhost/ocl-reliability/intrun:latest")...)
+	if !waitFor(3*time.Minute, func() bool { return strings.Count(pr.errText(), marker) >= 2 }) {
+		t.Fatalf("the RUN step never started:\n%s", tail(pr.errText(), 3000))
+	}
+	time.Sleep(500 * time.Millisecond)
+	code, took := interrupt(t, pr, syscall.SIGTERM)
+	afterInterrupt(t, s, home, syscall.SIGTERM, code, took, pr.errText())
+	if out, _ := exec.Command("pgrep", "-f", "sleep 120").Output(); len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("the RUN's process survived the interrupt: pids %s", bytes.TrimSpace(out))
+	}
+
+	cf2 := containerfile(t, "RUN echo second run\n")
+	r := run(t, runOpts{timeout: 4 * time.Minute}, buildArgs(p, s, cf2, "localhost/ocl-reliability/intrun:latest")...)
+	if r.code != 0 {
+		t.Fatalf("second build after the interrupt failed:\n%s", tail(r.String(), 4000))
+	}
+}
+
+// Two builds at once on one store: containers/storage locking lets both
+// finish.
+func TestBuildConcurrentSameStore(t *testing.T) {
+	p := proxy(t, world.ReleaseRegistry)
+	_ = p.SetRules()
+	s := newStore(t)
+	var wg sync.WaitGroup
+	res := make([]result, 2)
+	for i := range res {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			cf := containerfile(t, "RUN echo concurrent "+string(rune('a'+i))+" > /etc/ocl-concurrent\n")
+			res[i] = run(t, runOpts{timeout: 4 * time.Minute}, buildArgs(p, s, cf, "localhost/ocl-reliability/conc"+string(rune('a'+i))+":latest", "--quiet")...)
+		}(i)
+	}
+	wg.Wait()
+	ids := map[string]bool{}
+	for i, r := range res {
+		if r.code != 0 {
+			t.Errorf("build %d of 2 failed:\n%s", i, tail(r.String(), 3000))
+			continue
+		}
+		ids[strings.TrimSpace(r.stdout)] = true
+	}
+	if len(ids) != 2 && !t.Failed() {
+		t.Errorf("two different builds gave image IDs %v", ids)
+	}
+	if c := containersIn(t, s); c != "" {
+		t.Errorf("build containers left in the store: %s", c)
+	}
+}
