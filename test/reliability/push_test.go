@@ -172,13 +172,15 @@ func TestPushStalledRegistry(t *testing.T) {
 	p := proxy(t, world.PushRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "PATCH", Kind: faultproxy.Stall})
 	src, _ := sourceImage(t)
-	r := run(t, runOpts{timeout: stallBudget + 30*time.Second}, pushArgs(p, src, p.Addr()+"/ocl-reliability/stall:v1", "--retry", "1", "--retry-delay", "100ms")...)
+	r := run(t, runOpts{timeout: stallBudget + 5*time.Second}, pushArgs(p, src, p.Addr()+"/ocl-reliability/stall:v1", "--retry", "1", "--retry-delay", "100ms")...)
 	checkStall(t, r, p, "push")
 }
 
 // stallBudget is how long a command may take against a registry that
-// stopped answering: the stall timeout plus its retries.
-const stallBudget = 3 * time.Minute
+// stopped answering. No command has an I/O timeout yet (docs/reliability.md):
+// once one exists with a flag, the stall tests should set it to a few
+// seconds, and this budget then bounds timeout × attempts.
+const stallBudget = 25 * time.Second
 
 func checkStall(t *testing.T, r result, p *proxied, op string) {
 	t.Helper()
@@ -186,6 +188,7 @@ func checkStall(t *testing.T, r result, p *proxied, op string) {
 		t.Fatalf("the stall was never injected:\n%s", p.faultLog())
 	}
 	if r.timedOut {
+		knownGap(t, op+": no I/O timeout: a registry that accepts the request and then sends nothing hangs the command until it is killed")
 		t.Fatalf("%s hung on a stalled registry for %s and was killed (no I/O timeout)\n%s", op, r.elapsed.Round(time.Second), r)
 	}
 	if r.code != 2 {
