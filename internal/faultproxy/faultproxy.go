@@ -24,6 +24,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -182,6 +183,8 @@ func Start(o Options) (*Proxy, error) {
 		// HTTP/1.1 only: faults need the raw connection.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		// Clients that hang up mid-handshake are part of the game.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	go func() { _ = p.srv.ServeTLS(ln, "", "") }()
 	return p, nil
@@ -342,6 +345,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 
 	resp, err := p.forward(r)
 	if err != nil {
+		if r.Context().Err() != nil {
+			ev.Status = 499 // the client gave up first (nginx's "client closed request")
+			return
+		}
 		ev.Status = http.StatusBadGateway
 		http.Error(w, "faultproxy: upstream: "+err.Error(), http.StatusBadGateway)
 		return

@@ -268,8 +268,39 @@ func (im *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetching layer %s: %w", im.Layers[i].Digest, err)
 	}
-	return decompressLimited(&ctxReader{ctx: ctx, rc: rc}, im.limits.MaxLayerBytes)
+	// A blob is trusted only once its bytes hash to its digest: a
+	// corrupted or truncated download must never be used (or cached).
+	var raw io.ReadCloser = &ctxReader{ctx: ctx, rc: rc}
+	if d := im.blobs[i].Digest; d.Validate() == nil {
+		raw = &verifyingReader{rc: raw, want: d.String(), v: d.Verifier()}
+	}
+	return decompressLimited(raw, im.limits.MaxLayerBytes)
 }
+
+// ErrDigestMismatch: a blob's bytes do not hash to the digest that names it.
+var ErrDigestMismatch = errors.New("blob does not match its digest")
+
+// verifyingReader hashes a blob as it streams and turns its EOF into
+// ErrDigestMismatch when the bytes were not the ones named.
+type verifyingReader struct {
+	rc   io.ReadCloser
+	want string
+	v    interface {
+		io.Writer
+		Verified() bool
+	}
+}
+
+func (r *verifyingReader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	_, _ = r.v.Write(p[:n])
+	if err == io.EOF && !r.v.Verified() {
+		return n, fmt.Errorf("%w %s (corrupted or truncated download)", ErrDigestMismatch, r.want)
+	}
+	return n, err
+}
+
+func (r *verifyingReader) Close() error { return r.rc.Close() }
 
 // ctxReader ends a stream once ctx is done, also for sources (local
 // files) that do not watch the context themselves.
@@ -303,7 +334,7 @@ var ErrLayerTooLarge = errors.New("layer exceeds the decompressed size limit")
 
 type limitedReadCloser struct {
 	r     io.ReadCloser
-	under io.Closer
+	under io.ReadCloser
 	left  int64
 	max   int64
 }
@@ -322,6 +353,13 @@ func (l *limitedReadCloser) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
+	if err == io.EOF {
+		// Whatever follows the compressed data (a trailer, padding)
+		// is part of the blob: read it so its digest is checked.
+		if _, derr := io.Copy(io.Discard, io.LimitReader(l.under, l.max)); derr != nil {
+			return n, derr
+		}
+	}
 	return n, err
 }
 

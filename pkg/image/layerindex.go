@@ -237,6 +237,12 @@ func scanTar(ctx context.Context, open func() (io.ReadCloser, error), limits Lim
 		}
 		h, err := tr.Next()
 		if err == io.EOF {
+			// Read past the tar end marker to the end of the stream, so
+			// the compression trailer and the blob digest are checked
+			// before anything from this layer is used.
+			if _, err := io.Copy(io.Discard, rc); err != nil {
+				return fmt.Errorf("reading the layer to its end: %w", err)
+			}
 			return nil
 		}
 		if err != nil {

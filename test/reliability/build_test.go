@@ -298,13 +298,27 @@ func TestBuildInterruptDuringRun(t *testing.T) {
 	home := t.TempDir()
 	marker := "ocl-reliability-sleeping"
 	cf := containerfile(t, "RUN echo "+marker+" && sleep 120\n")
-	pr := startBin(t, home, buildArgs(p, s, cf, "localhost/ocl-reliability/intrun:latest")...)
+	// An entitlement (a client key, as the etc-pki-entitlement secret
+	// holds) whose copies must stay private and vanish on interrupt.
+	ent := t.TempDir()
+	token := "ENTITLEMENT-KEY-" + fmt.Sprint(time.Now().UnixNano())
+	if err := os.WriteFile(filepath.Join(ent, "4242-key.pem"), []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pr := startBin(t, home, buildArgs(p, s, cf, "localhost/ocl-reliability/intrun:latest", "--entitlement-dir", ent)...)
 	if !waitFor(3*time.Minute, func() bool { return strings.Count(pr.errText(), marker) >= 2 }) {
 		t.Fatalf("the RUN step never started:\n%s", tail(pr.errText(), 3000))
 	}
 	time.Sleep(500 * time.Millisecond)
+	copies := privateCopies(t, tmpDirFor(home), token)
+	if copies == 0 {
+		t.Errorf("no staged copy of the entitlement found in TMPDIR during the RUN step")
+	}
 	code, took := interrupt(t, pr, syscall.SIGTERM)
 	gaps := afterInterrupt(t, s, home, syscall.SIGTERM, code, took, pr.errText())
+	if n := privateCopies(t, tmpDirFor(home), token); n > 0 {
+		t.Errorf("%d copies of the entitlement left after SIGTERM", n)
+	}
 	if out, _ := exec.Command("pgrep", "-f", "sleep 120").Output(); len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("the RUN's process survived the interrupt: pids %s", bytes.TrimSpace(out))
 	}
@@ -348,4 +362,36 @@ func TestBuildConcurrentSameStore(t *testing.T) {
 	if c := containersIn(t, s); c != "" {
 		t.Errorf("build containers left in the store: %s", c)
 	}
+}
+
+// privateCopies counts the files under tmp holding secret and fails the
+// test for any that another user could read: some directory between tmp
+// and the file must shut out group and others (the cluster's 0755 modes
+// on the staged copy itself are kept, behind a 0700 parent).
+func privateCopies(t *testing.T, tmp, secret string) int {
+	t.Helper()
+	n := 0
+	_ = filepath.Walk(tmp, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || !fi.Mode().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(b, []byte(secret)) {
+			return nil
+		}
+		n++
+		private := fi.Mode().Perm()&0o077 == 0
+		for d := filepath.Dir(p); !private && strings.HasPrefix(d, tmp) && d != tmp; d = filepath.Dir(d) {
+			if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o077 == 0 {
+				private = true
+			}
+		}
+		if !private {
+			t.Errorf("credential copy %s (mode %v) is reachable by other users", p, fi.Mode().Perm())
+		} else {
+			t.Logf("credential copy %s: mode %v behind a private directory", p, fi.Mode().Perm())
+		}
+		return nil
+	})
+	return n
 }

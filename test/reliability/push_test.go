@@ -158,6 +158,9 @@ func TestPushPersistentFault(t *testing.T) {
 	if !strings.Contains(msg, p.Addr()) || !strings.Contains(msg, "push") || !strings.Contains(msg, "503") {
 		t.Errorf("error %q does not name the registry, the operation and the status", msg)
 	}
+	if n := strings.Count(r.stderr, "retrying in"); n != 2 {
+		t.Errorf("%d retries announced, want 2 (--retry 2):\n%s", n, r.stderr)
+	}
 	starts := p.Requests("POST", regexp.MustCompile(`/blobs/uploads/$`))
 	if b, _ := os.ReadFile(digestFile); string(b) != old {
 		t.Errorf("--digestfile changed to %q after a failed push", b)
