@@ -23,7 +23,7 @@ cleanup() {
 		go run ./internal/fixture/cmd/fixture down --state "$state" >/dev/null 2>&1 || true
 	fi
 	# containers/storage keeps its overlay graph root bind-mounted.
-	findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount "$m" 2>/dev/null || true; done
+	{ findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount "$m" 2>/dev/null || true; done; } || true
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -5,6 +5,8 @@ package image
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -171,7 +173,7 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	sys := opts.SystemContext()
 	src, err := ir.NewImageSource(ctx, sys)
 	if err != nil {
-		return nil, &Error{Ref: ref, Err: err}
+		return nil, &Error{Ref: ref, Err: withTLSHint(err)}
 	}
 	img, err := cimage.FromUnparsedImage(ctx, sys, cimage.UnparsedInstance(src, nil))
 	if err != nil {
@@ -275,6 +277,17 @@ func (im *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
 		raw = &verifyingReader{rc: raw, want: d.String(), v: d.Verifier()}
 	}
 	return decompressLimited(raw, im.limits.MaxLayerBytes)
+}
+
+// withTLSHint says what to do when a registry's certificate is not trusted.
+func withTLSHint(err error) error {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || strings.Contains(err.Error(), "x509: ") {
+		return fmt.Errorf("%w (the registry's certificate is not trusted: give its CA with --cert-dir DIR, or skip verification with --tls-verify=false)", err)
+	}
+	return err
 }
 
 // ErrDigestMismatch: a blob's bytes do not hash to the digest that names it.

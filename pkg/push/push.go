@@ -8,6 +8,8 @@ package push
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -367,7 +369,25 @@ func describe(where string, named reference.Named, authFile string, err error) e
 		return fmt.Errorf("%s: unauthorized: the credentials for %s in %s were refused: %w",
 			where, reference.Domain(named), src, err)
 	}
+	if IsUntrustedCertificate(err) {
+		return fmt.Errorf("%s: %w (%s)", where, err, UntrustedCertificateHint)
+	}
 	return fmt.Errorf("%s: %w", where, err)
+}
+
+// UntrustedCertificateHint is what to do when a registry's certificate is
+// not trusted; it names the CLI flags of CertDir and TLSVerify.
+const UntrustedCertificateHint = "the registry's certificate is not trusted: give its CA with --cert-dir DIR, or skip verification with --tls-verify=false"
+
+// IsUntrustedCertificate reports whether err is a TLS certificate
+// verification failure (unknown CA, wrong host name, expired).
+func IsUntrustedCertificate(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) ||
+		strings.Contains(err.Error(), "x509: certificate signed by unknown authority")
 }
 
 // IsUnauthorized reports whether err is the registry refusing the
