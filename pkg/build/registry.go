@@ -3,13 +3,14 @@ package build
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/containers/image/v5/types"
+
+	"github.com/ocl-build/ocl-build/internal/sigpolicy"
 )
 
 // DefaultPolicyPath is where podman and skopeo read their signature policy.
-const DefaultPolicyPath = "/etc/containers/policy.json"
+const DefaultPolicyPath = sigpolicy.DefaultPath
 
 // RegistryOptions are the pull/push settings shared with podman's flags.
 type RegistryOptions struct {
@@ -62,25 +63,8 @@ func (r RegistryOptions) SystemContext() (*types.SystemContext, error) {
 	return sc, nil
 }
 
-// insecurePolicy accepts every image: what a machine without a policy.json
-// gets, since the cluster's build pod does not verify signatures either.
-const insecurePolicy = `{"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker-daemon":{"":[{"type":"insecureAcceptAnything"}]}}}` + "\n"
-
 // policyPath returns the signature policy to use: the explicit one, else the
 // system one, else an accept-anything policy written under tmp.
 func policyPath(explicit, tmp string) (string, error) {
-	if explicit != "" {
-		if _, err := os.Stat(explicit); err != nil {
-			return "", fmt.Errorf("signature policy: %w", err)
-		}
-		return explicit, nil
-	}
-	if _, err := os.Stat(DefaultPolicyPath); err == nil {
-		return DefaultPolicyPath, nil
-	}
-	p := filepath.Join(tmp, "policy.json")
-	if err := os.WriteFile(p, []byte(insecurePolicy), 0o600); err != nil {
-		return "", err
-	}
-	return p, nil
+	return sigpolicy.Path(explicit, tmp)
 }

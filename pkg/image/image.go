@@ -21,6 +21,8 @@ import (
 	"github.com/containers/image/v5/transports"
 	"github.com/containers/image/v5/transports/alltransports"
 	"github.com/containers/image/v5/types"
+
+	"github.com/ocl-build/ocl-build/internal/storehold"
 )
 
 // Options are the settings podman and skopeo expose for reaching an image.
@@ -127,6 +129,8 @@ type Image struct {
 	src    types.ImageSource
 	img    types.Image
 	blobs  []types.BlobInfo // what to ask src for, layer by layer
+	// release drops the hold on a containers-storage store (nil otherwise).
+	release func()
 }
 
 // Error names the image a failure is about, so the CLI can print one line.
@@ -170,14 +174,19 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, &Error{Ref: ref, Err: err}
 	}
+	// A containers-storage: reference has just opened its store; Close
+	// (or a failure below) shuts it down so no overlay mount outlives us.
+	im.release = storehold.Acquire(ir)
 	sys := opts.SystemContext()
 	src, err := ir.NewImageSource(ctx, sys)
 	if err != nil {
+		im.release()
 		return nil, &Error{Ref: ref, Err: withTLSHint(err)}
 	}
 	img, err := cimage.FromUnparsedImage(ctx, sys, cimage.UnparsedInstance(src, nil))
 	if err != nil {
 		src.Close()
+		im.release()
 		return nil, &Error{Ref: ref, Err: err}
 	}
 	im.Kind, im.src, im.img = KindContainer, src, img
@@ -199,6 +208,7 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	cfg, err := img.OCIConfig(ctx)
 	if err != nil {
 		src.Close()
+		im.release()
 		return nil, &Error{Ref: ref, Err: fmt.Errorf("reading image config: %w", err)}
 	}
 	im.Config = Config{Labels: cfg.Config.Labels, Created: cfg.Created, Architecture: cfg.Architecture, OS: cfg.OS}
@@ -241,12 +251,17 @@ func looksLikeRPMDBDir(dir string) bool {
 	return false
 }
 
-// Close releases the image source.
+// Close releases the image source and, for containers-storage, the store
+// once no other open Image uses it. Close streams from OpenLayer first.
 func (im *Image) Close() error {
+	var err error
 	if im.src != nil {
-		return im.src.Close()
+		err = im.src.Close()
 	}
-	return nil
+	if im.release != nil {
+		im.release()
+	}
+	return err
 }
 
 // TotalSize is the sum of the compressed layer sizes (unknown sizes count 0).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/containers/image/v5/transports/alltransports"
 
+	"github.com/ocl-build/ocl-build/internal/storehold"
 	"github.com/ocl-build/ocl-build/pkg/image"
 	"github.com/ocl-build/ocl-build/pkg/mco"
 )
@@ -24,6 +25,7 @@ func TemplateLayers(ctx context.Context, ref string, opts image.Options) (int, e
 	if err != nil {
 		return 0, &image.Error{Ref: ref, Err: err}
 	}
+	defer storehold.Acquire(ir)() // shut a containers-storage store down after
 	sys := opts.SystemContext()
 	img, err := ir.NewImage(ctx, sys)
 	if err != nil {
@@ -66,6 +68,7 @@ func DiffIDs(ctx context.Context, ref string, opts image.Options) ([]string, err
 	if err != nil {
 		return nil, &image.Error{Ref: ref, Err: err}
 	}
+	defer storehold.Acquire(ir)()
 	img, err := ir.NewImage(ctx, opts.SystemContext())
 	if err != nil {
 		return nil, &image.Error{Ref: ref, Err: err}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +30,8 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
+	"github.com/ocl-build/ocl-build/internal/sigpolicy"
+	"github.com/ocl-build/ocl-build/internal/storehold"
 )
 
 // Defaults for the retry loop. Three retries with a doubling delay from one
@@ -46,7 +47,7 @@ const (
 )
 
 // DefaultPolicyPath is where podman and skopeo read their signature policy.
-const DefaultPolicyPath = "/etc/containers/policy.json"
+const DefaultPolicyPath = sigpolicy.DefaultPath
 
 // Options describe one push.
 type Options struct {
@@ -134,6 +135,9 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Parsing a containers-storage: source opened its store; shut it down
+	// when done so overlay's mount of the driver's home does not outlive us.
+	defer storehold.Acquire(srcRef)()
 	destRef, named, err := parseDest(o.Dest)
 	if err != nil {
 		return nil, err
@@ -152,7 +156,7 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	policyFile, err := policyPath(o.SignaturePolicy, tmp)
+	policyFile, err := sigpolicy.Path(o.SignaturePolicy, tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -332,29 +336,6 @@ func (o Options) systemContext() (*types.SystemContext, error) {
 	// With TLSVerify the setting stays undefined, so a registry marked
 	// insecure in registries.conf is treated as podman treats it.
 	return sys, nil
-}
-
-// insecurePolicy accepts every image: the cluster's build pod does not
-// verify signatures either, and this machine has no policy of its own.
-const insecurePolicy = `{"default":[{"type":"insecureAcceptAnything"}]}` + "\n"
-
-// policyPath returns the explicit policy, else the system one, else an
-// accept-anything policy written 0600 under tmp.
-func policyPath(explicit, tmp string) (string, error) {
-	if explicit != "" {
-		if _, err := os.Stat(explicit); err != nil {
-			return "", fmt.Errorf("signature policy: %w", err)
-		}
-		return explicit, nil
-	}
-	if _, err := os.Stat(DefaultPolicyPath); err == nil {
-		return DefaultPolicyPath, nil
-	}
-	p := filepath.Join(tmp, "policy.json")
-	if err := os.WriteFile(p, []byte(insecurePolicy), 0o600); err != nil {
-		return "", err
-	}
-	return p, nil
 }
 
 // describe names the registry and the operation, and turns an

@@ -310,6 +310,9 @@ func TestBuildInterruptDuringRun(t *testing.T) {
 		t.Fatalf("the RUN step never started:\n%s", tail(pr.errText(), 3000))
 	}
 	time.Sleep(500 * time.Millisecond)
+	if len(processesRunning("sleep\x00120")) == 0 {
+		t.Errorf("the RUN's sleep is not visible in /proc: the survivor check below would prove nothing")
+	}
 	copies := privateCopies(t, tmpDirFor(home), token)
 	if copies == 0 {
 		t.Errorf("no staged copy of the entitlement found in TMPDIR during the RUN step")
@@ -319,8 +322,8 @@ func TestBuildInterruptDuringRun(t *testing.T) {
 	if n := privateCopies(t, tmpDirFor(home), token); n > 0 {
 		t.Errorf("%d copies of the entitlement left after SIGTERM", n)
 	}
-	if out, _ := exec.Command("pgrep", "-f", "sleep 120").Output(); len(bytes.TrimSpace(out)) > 0 {
-		t.Errorf("the RUN's process survived the interrupt: pids %s", bytes.TrimSpace(out))
+	if pids := processesRunning("sleep\x00120"); len(pids) > 0 {
+		t.Errorf("the RUN's process survived the interrupt: pids %v", pids)
 	}
 
 	cf2 := containerfile(t, "RUN echo second run\n")
@@ -394,4 +397,18 @@ func privateCopies(t *testing.T, tmp, secret string) int {
 		return nil
 	})
 	return n
+}
+
+// processesRunning lists the pids whose command line contains cmdline
+// (arguments NUL-separated, as in /proc/PID/cmdline).
+func processesRunning(cmdline string) []string {
+	ents, _ := os.ReadDir("/proc")
+	var pids []string
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && bytes.Contains(b, []byte(cmdline)) {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
 }

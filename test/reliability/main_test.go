@@ -28,9 +28,9 @@ import (
 const tags = "cni containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper"
 
 var (
-	bin   string          // the ocl-build binary under test
-	world *fixture.World  // shared by every test: starting one costs seconds
-	root  string          // repository root
+	bin   string         // the ocl-build binary under test
+	world *fixture.World // shared by every test: starting one costs seconds
+	root  string         // repository root
 )
 
 func TestMain(m *testing.M) {

@@ -1,0 +1,46 @@
+// Package sigpolicy picks the containers signature policy file that build
+// and push hand to containers/image, the way podman and skopeo do, with an
+// accept-anything fallback for machines that have no policy.json.
+package sigpolicy
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// DefaultPath is where podman and skopeo read their signature policy.
+const DefaultPath = "/etc/containers/policy.json"
+
+// InsecureAcceptAnything accepts every image: what a machine without a
+// policy.json gets, since the cluster's build pod does not verify
+// signatures either. The content is the policy.json containers-common
+// ships; the docker-daemon entry changes nothing over the default but keeps
+// the file identical to what podman users already have.
+const InsecureAcceptAnything = `{"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker-daemon":{"":[{"type":"insecureAcceptAnything"}]}}}` + "\n"
+
+// Path returns the signature policy to use: explicit if given (it must
+// exist), else DefaultPath if present, else InsecureAcceptAnything written
+// 0600 as policy.json under tmp, which the caller owns and removes.
+func Path(explicit, tmp string) (string, error) {
+	return pathWithDefault(explicit, DefaultPath, tmp)
+}
+
+// pathWithDefault is Path with the system location as a parameter, so the
+// fallback can be tested on machines that do have /etc/containers/policy.json.
+func pathWithDefault(explicit, system, tmp string) (string, error) {
+	if explicit != "" {
+		if _, err := os.Stat(explicit); err != nil {
+			return "", fmt.Errorf("signature policy: %w", err)
+		}
+		return explicit, nil
+	}
+	if _, err := os.Stat(system); err == nil {
+		return system, nil
+	}
+	p := filepath.Join(tmp, "policy.json")
+	if err := os.WriteFile(p, []byte(InsecureAcceptAnything), 0o600); err != nil {
+		return "", fmt.Errorf("signature policy: %w", err)
+	}
+	return p, nil
+}
