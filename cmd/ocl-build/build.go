@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
@@ -19,24 +17,6 @@ import (
 )
 
 func init() { registerCommand("build", newBuildCmd) }
-
-// buildFlags are the build's own flags beyond the shared inputs.
-type buildFlags struct {
-	store          build.StoreOptions
-	reg            build.RegistryOptions
-	tlsVerify      bool
-	tag            string
-	output         string
-	noCache        bool
-	pull           string
-	entitlementDir string
-	yumReposDir    string
-	rpmGPGDir      string
-	httpProxy      string
-	httpsProxy     string
-	noProxy        string
-	keepContext    string
-}
 
 func newBuildCmd(g *globalOptions) *cobra.Command {
 	var in inputOptions
@@ -75,34 +55,9 @@ registry problems exit 2. Ctrl-C stops the build and removes its containers.`,
 		},
 	}
 	addInputFlags(cmd, &in)
-	fl := cmd.Flags()
-	fl.StringVar(&f.store.Driver, "storage-driver", build.DriverOverlay, "containers storage driver: overlay (fast) or vfs (what the cluster uses)")
-	fl.StringVar(&f.store.Root, "root", "", "containers storage root (default: podman's, /var/lib/containers/storage as root)")
-	fl.StringVar(&f.store.RunRoot, "runroot", "", "containers storage run root (default: podman's, /run/containers/storage as root)")
-	fl.StringVar(&f.reg.AuthFile, "authfile", "", "pull secret for the base image (.dockerconfigjson; default $REGISTRY_AUTH_FILE, then podman's)")
-	fl.StringVar(&f.reg.CertDir, "cert-dir", "", "directory of CA certificates (*.crt) for the registries")
-	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify registry certificates")
-	fl.StringVar(&f.reg.RegistriesConf, "registries-conf", "", "registries.conf to use instead of /etc/containers/registries.conf")
-	fl.StringVar(&f.reg.SignaturePolicy, "signature-policy", "", "policy.json to use (default /etc/containers/policy.json, else accept anything as the cluster's build does)")
-	fl.StringVar(&f.tag, "tag", "", "name of the built image (default localhost/ocl-build/POOL:latest)")
-	fl.StringVar(&f.output, "output", "", "also write the image elsewhere: oci-archive:FILE")
-	fl.BoolVar(&f.noCache, "no-cache", false, "build every step afresh (the layer cache is on by default)")
-	fl.StringVar(&f.pull, "pull", build.PullMissing, "pull FROM images: missing, always, never or newer")
-	fl.StringVar(&f.entitlementDir, "entitlement-dir", "", "RHEL entitlement certificates, mounted at /etc/pki/entitlement in every RUN (the etc-pki-entitlement secret)")
-	fl.StringVar(&f.yumReposDir, "yum-repos-dir", "", "*.repo files, mounted at /etc/yum.repos.d in every RUN (the etc-yum-repos-d ConfigMap)")
-	fl.StringVar(&f.rpmGPGDir, "rpm-gpg-dir", "", "RPM GPG keys, mounted at /etc/pki/rpm-gpg in every RUN (the etc-pki-rpm-gpg secret)")
-	fl.StringVar(&f.httpProxy, "http-proxy", proxyEnv("HTTP_PROXY"), "HTTP_PROXY build arg (default from the environment, as the cluster's proxy config)")
-	fl.StringVar(&f.httpsProxy, "https-proxy", proxyEnv("HTTPS_PROXY"), "HTTPS_PROXY build arg (default from the environment)")
-	fl.StringVar(&f.noProxy, "no-proxy", proxyEnv("NO_PROXY"), "NO_PROXY build arg (default from the environment)")
-	fl.StringVar(&f.keepContext, "context", "", "also write the build context to this directory")
+	f.register(cmd)
+	cmd.Flags().StringVar(&f.output, "output", "", "also write the image elsewhere: oci-archive:FILE")
 	return cmd
-}
-
-func proxyEnv(name string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return os.Getenv(strings.ToLower(name))
 }
 
 func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFlags) error {
@@ -118,24 +73,17 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 		}
 		archive = p
 	}
-	f.reg.InsecureSkipTLSVerify = !f.tlsVerify
 	li, err := in.load(cmd.InOrStdin())
 	if err != nil {
 		return inputError(err)
 	}
-	sys, err := f.reg.SystemContext()
+	sys, err := f.registry().SystemContext()
 	if err != nil {
 		return inputError(err)
 	}
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := buildContext(cmd)
 	defer stop()
-	// Piped into head or less that quits early: keep building (and clean
-	// up) instead of dying on SIGPIPE halfway through with mounts held.
-	// Notify, not Ignore: an ignored signal would stay ignored in every RUN.
-	sigpipe := make(chan os.Signal, 1)
-	signal.Notify(sigpipe, syscall.SIGPIPE)
-	defer signal.Stop(sigpipe)
 
 	base, err := baseimage.Resolve(ctx, baseimage.Options{
 		BaseImage: in.baseImage, ExtensionsImage: in.extensionsImage,
@@ -191,24 +139,8 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	if tag == "" {
 		tag = "localhost/ocl-build/" + pool + ":latest"
 	}
-	opts := build.Options{
-		ContextDir: ctxDir,
-		Store:      f.store,
-		Registry:   f.reg,
-		Tag:        tag,
-		NoCache:    f.noCache,
-		Pull:       f.pull,
-
-		EntitlementDir: f.entitlementDir,
-		YumReposDir:    f.yumReposDir,
-		RPMGPGDir:      f.rpmGPGDir,
-		HTTPProxy:      f.httpProxy,
-		HTTPSProxy:     f.httpsProxy,
-		NoProxy:        f.noProxy,
-		OCIArchive:     archive,
-		BaseImage:      base.BaseImage,
-		Logs:           stderr,
-	}
+	opts := f.options(ctxDir, tag, stderr)
+	opts.OCIArchive, opts.BaseImage = archive, base.BaseImage
 	if !g.quiet {
 		opts.Out, opts.Progress = stderr, stderr
 	}
@@ -257,17 +189,4 @@ func shortID(id string) string {
 		return id[:12]
 	}
 	return id
-}
-
-func humanSize(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }

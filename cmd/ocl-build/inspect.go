@@ -55,19 +55,6 @@ REF takes the same forms as for rpmdiff.`,
 	return cmd
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
 func writeInspectText(w io.Writer, in *rpmdiff.Inspection) error {
 	var b strings.Builder
 	row := func(k, v string) {

@@ -28,7 +28,7 @@ func init() {
 const stdinName = "<stdin>"
 
 func newLintCmd(g *globalOptions) *cobra.Command {
-	var format, failLevel, configPath string
+	var ff findingsFlags
 	var list bool
 	var enable []string
 	cmd := &cobra.Command{
@@ -64,31 +64,17 @@ it, 2 unreadable input or bad flags.`,
   # The rule catalogue
   ocl-build lint --list`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			write, err := lintWriter(format)
+			write, err := findingsWriter(ff.format)
 			if err != nil {
 				return inputError(err)
 			}
-			var cfg findings.Config
-			if configPath == "" {
-				configPath = findings.FindConfig(".")
-			}
-			if configPath != "" {
-				if cfg, err = findings.LoadConfig(configPath); err != nil {
-					return inputError(err)
-				}
-			}
-			threshold := findings.SeverityError
-			if cfg.FailureThreshold != nil {
-				threshold = *cfg.FailureThreshold
-			}
-			if cmd.Flags().Changed("fail-level") {
-				if threshold, err = findings.ParseSeverity(failLevel); err != nil {
-					return inputError(fmt.Errorf("--fail-level: %w", err))
-				}
+			cfg, threshold, err := ff.policy(cmd)
+			if err != nil {
+				return err
 			}
 			rules := cfg.ApplyRules(containerfile.Rules())
 			if list {
-				return writeCatalogue(cmd.OutOrStdout(), format, rules, enable)
+				return writeCatalogue(cmd.OutOrStdout(), ff.format, rules, enable)
 			}
 			if len(args) == 0 {
 				return inputError(errors.New("lint needs a FILE, or - for standard input (see ocl-build lint --help)"))
@@ -115,7 +101,7 @@ it, 2 unreadable input or bad flags.`,
 			}
 			all = cfg.Apply(all)
 			if g.quiet {
-				all = atOrAboveLint(all, threshold)
+				all = atOrAbove(all, threshold)
 			}
 			if err := write(cmd.OutOrStdout(), all, rules...); err != nil {
 				return err
@@ -132,29 +118,11 @@ it, 2 unreadable input or bad flags.`,
 			return nil
 		},
 	}
+	ff.register(cmd, "config file")
 	f := cmd.Flags()
-	f.StringVar(&format, "format", "text", "output format: text, json or sarif")
-	f.StringVar(&failLevel, "fail-level", "error", "exit 1 at this severity or above: error, warning, info, none (default error, or the config's failure-threshold)")
-	f.StringVar(&configPath, "config", "", "config file (default ./"+findings.ConfigFileName+" when present)")
 	f.BoolVar(&list, "list", false, "print the rule catalogue and exit")
 	f.StringSliceVar(&enable, "enable", nil, "turn on opt-in rules, e.g. --enable OCL214")
 	return cmd
-}
-
-func lintWriter(format string) (func(io.Writer, []findings.Finding, ...findings.Rule) error, error) {
-	switch format {
-	case "text":
-		return findings.WriteText, nil
-	case "json":
-		return findings.WriteJSON, nil
-	case "sarif":
-		return func(w io.Writer, fs []findings.Finding, rules ...findings.Rule) error {
-			v, _ := versionString()
-			return findings.WriteSARIFTool(w, findings.Tool{Name: "ocl-build", Version: v,
-				InformationURI: findings.DefaultTool.InformationURI}, fs, rules...)
-		}, nil
-	}
-	return nil, fmt.Errorf("--format %s: want text, json or sarif", format)
 }
 
 // readLintInput reads a file, or standard input for "-", within the linter's
@@ -205,16 +173,6 @@ func readLintInput(stdin io.Reader, arg string, stdinUsed *bool) (string, []byte
 
 func oneLineErr(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
-func atOrAboveLint(fs []findings.Finding, s findings.Severity) []findings.Finding {
-	var out []findings.Finding
-	for _, f := range fs {
-		if s == findings.SeverityNone || f.Severity >= s {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 func findRule(rules []findings.Rule, id string) (findings.Rule, bool) {
 	for _, r := range rules {
 		if strings.EqualFold(r.ID, id) {
@@ -253,7 +211,7 @@ func writeCatalogue(w io.Writer, format string, rules []findings.Rule, enable []
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	case "sarif":
-		write, _ := lintWriter("sarif")
+		write, _ := findingsWriter("sarif")
 		return write(w, nil, rules...)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

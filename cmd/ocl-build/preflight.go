@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -76,8 +74,11 @@ pullspec (or the image ID) is printed.`,
 		},
 	}
 	addInputFlags(cmd, &in)
-	addPreflightBuildFlags(cmd, &bf)
+	bf.register(cmd)
 	fl := cmd.Flags()
+	// One set of registry flags serves the base image pull and the push.
+	fl.Lookup("cert-dir").Usage += " (pull and push)"
+	fl.Lookup("tls-verify").Usage += " (pull and push)"
 	fl.StringVar(&pf.push, "push", "", "push the built image to this registry reference (host[:port]/repo:tag)")
 	fl.StringVar(&pf.pushAuthFile, "push-authfile", "", "push credentials (the builder's push secret; default: --authfile)")
 	fl.StringVar(&pf.pushSpec, "push-spec", "", "renderedImagePushSpec of the written MachineOSConfig (default: --push)")
@@ -94,30 +95,6 @@ pullspec (or the image ID) is printed.`,
 	return cmd
 }
 
-// addPreflightBuildFlags registers the same flags as build, so a preflight
-// command line is a build command line plus the flags above.
-func addPreflightBuildFlags(cmd *cobra.Command, f *buildFlags) {
-	fl := cmd.Flags()
-	fl.StringVar(&f.store.Driver, "storage-driver", build.DriverOverlay, "containers storage driver: overlay (fast) or vfs (what the cluster uses)")
-	fl.StringVar(&f.store.Root, "root", "", "containers storage root (default: podman's)")
-	fl.StringVar(&f.store.RunRoot, "runroot", "", "containers storage run root (default: podman's)")
-	fl.StringVar(&f.reg.AuthFile, "authfile", "", "pull secret for the base image (default $REGISTRY_AUTH_FILE, then podman's)")
-	fl.StringVar(&f.reg.CertDir, "cert-dir", "", "directory of CA certificates (*.crt) for the registries (pull and push)")
-	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify registry certificates (pull and push)")
-	fl.StringVar(&f.reg.RegistriesConf, "registries-conf", "", "registries.conf to use instead of /etc/containers/registries.conf")
-	fl.StringVar(&f.reg.SignaturePolicy, "signature-policy", "", "policy.json to use (default /etc/containers/policy.json, else accept anything)")
-	fl.StringVar(&f.tag, "tag", "", "name of the built image (default localhost/ocl-build/POOL:latest)")
-	fl.BoolVar(&f.noCache, "no-cache", false, "build every step afresh")
-	fl.StringVar(&f.pull, "pull", build.PullMissing, "pull FROM images: missing, always, never or newer")
-	fl.StringVar(&f.entitlementDir, "entitlement-dir", "", "RHEL entitlement certificates, mounted at /etc/pki/entitlement in every RUN")
-	fl.StringVar(&f.yumReposDir, "yum-repos-dir", "", "*.repo files, mounted at /etc/yum.repos.d in every RUN")
-	fl.StringVar(&f.rpmGPGDir, "rpm-gpg-dir", "", "RPM GPG keys, mounted at /etc/pki/rpm-gpg in every RUN")
-	fl.StringVar(&f.httpProxy, "http-proxy", proxyEnv("HTTP_PROXY"), "HTTP_PROXY build arg")
-	fl.StringVar(&f.httpsProxy, "https-proxy", proxyEnv("HTTPS_PROXY"), "HTTPS_PROXY build arg")
-	fl.StringVar(&f.noProxy, "no-proxy", proxyEnv("NO_PROXY"), "NO_PROXY build arg")
-	fl.StringVar(&f.keepContext, "context", "", "also write the build context to this directory")
-}
-
 func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *buildFlags, pf *preflightFlags) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if err := setLibraryLogging(g.logLevel, stderr); err != nil {
@@ -132,15 +109,9 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	if err != nil {
 		return inputError(err)
 	}
-	bf.reg.InsecureSkipTLSVerify = !bf.tlsVerify
-	var cfg findings.Config
-	if pf.config == "" {
-		pf.config = findings.FindConfig(".")
-	}
-	if pf.config != "" {
-		if cfg, err = findings.LoadConfig(pf.config); err != nil {
-			return inputError(err)
-		}
+	cfg, err := loadLintConfig(pf.config)
+	if err != nil {
+		return inputError(err)
 	}
 	var lintSource []byte
 	if in.mosc != "" {
@@ -167,11 +138,7 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		LintSource:        lintSource,
 		Config:            cfg,
 		MOSC:              li.MOSC,
-		Build: build.Options{
-			ContextDir: bf.keepContext, Store: bf.store, Registry: bf.reg, Tag: bf.tag, NoCache: bf.noCache, Pull: bf.pull,
-			EntitlementDir: bf.entitlementDir, YumReposDir: bf.yumReposDir, RPMGPGDir: bf.rpmGPGDir,
-			HTTPProxy: bf.httpProxy, HTTPSProxy: bf.httpsProxy, NoProxy: bf.noProxy, Logs: stderr,
-		},
+		Build:             bf.options(bf.keepContext, bf.tag, stderr),
 		Push: push.Options{Dest: pf.push, AuthFile: pushAuth, CertDir: bf.reg.CertDir, TLSVerify: bf.tlsVerify,
 			RegistriesConf: bf.reg.RegistriesConf, SignaturePolicy: bf.reg.SignaturePolicy},
 		ManifestsDir: pf.manifestsDir, PushSpec: pf.pushSpec, PushSecretName: pf.pushSecret, BasePullSecretName: pf.basePullSecret,
@@ -189,11 +156,8 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := buildContext(cmd)
 	defer stop()
-	sigpipe := make(chan os.Signal, 1)
-	signal.Notify(sigpipe, syscall.SIGPIPE)
-	defer signal.Stop(sigpipe)
 
 	rep, runErr := preflight.Run(ctx, o)
 	if pf.report != "" && rep != nil {

@@ -1,72 +1,22 @@
 package main
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/types"
-
 	"github.com/ocl-build/ocl-build/internal/fixture"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 )
 
 // pshLayout writes a small OCI image (2 gzip layers) as an OCI layout and
 // returns its oci: reference.
 func pshLayout(t *testing.T) string {
 	t.Helper()
-	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	for i := 0; i < 2; i++ {
-		l, err := random.Layer(100<<10, types.OCILayer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if img, err = mutate.AppendLayers(img, l); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := filepath.Join(t.TempDir(), "layout")
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return "oci:" + dir
-}
-
-// pshRegistryDigest reads the tag's digest back with go-containerregistry.
-func pshRegistryDigest(t *testing.T, w *fixture.World, ref string) string {
-	t.Helper()
-	pem, err := os.ReadFile(w.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := remote.Head(r, remote.WithTransport(tr), remote.WithAuth(&authn.Basic{Username: w.PushUser, Password: w.PushPassword}))
-	if err != nil {
-		t.Fatalf("HEAD %s: %v", ref, err)
-	}
-	return d.Digest.String()
+	return testutil.OCILayout(t, testutil.RandomOCIImage(t, 100<<10, 2))
 }
 
 func TestPushCommandAgainstFixture(t *testing.T) {
@@ -79,7 +29,7 @@ func TestPushCommandAgainstFixture(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\nstderr: %s", code, errOut)
 	}
-	got := pshRegistryDigest(t, w, dest)
+	got := testutil.RegistryDigest(t, dest, w.CAFile, w.PushUser, w.PushPassword)
 	want := w.PushRegistry + "/openshift-machine-config-operator/os-image@" + got + "\n"
 	if out != want {
 		t.Fatalf("stdout %q, want the digested pullspec %q", out, want)
@@ -161,5 +111,44 @@ func assertNoPushSecrets(t *testing.T, w *fixture.World, s string) {
 		if strings.Contains(s, sec) {
 			t.Fatal("output contains a credential")
 		}
+	}
+}
+
+// push and inspect from an overlay containers-storage store under a temp
+// root shut the store down when done: no mount of the driver's home is left
+// under the root (it would outlive the process and block removing it).
+func TestPushFromContainersStorageLeavesNoMount(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("an overlay containers-storage store needs root")
+	}
+	w := fixture.Start(t)
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	src := "containers-storage:[overlay@" + root + "+" + filepath.Join(dir, "runroot") + "]localhost/ocl/stored:latest"
+	testutil.CopyImage(t, src, pshLayout(t))
+	if m := testutil.MountsUnder(t, root); len(m) != 0 {
+		t.Fatalf("mounts left by seeding the store: %v", m)
+	}
+	t.Cleanup(func() { // a failing run must not leave the mount to later tests
+		for _, m := range testutil.MountsUnder(t, root) {
+			_ = syscall.Unmount(m, syscall.MNT_DETACH)
+		}
+	})
+
+	dest := w.PushRegistry + "/ocl/from-storage-cli:v1"
+	code, out, errOut := runCLI(t, "", "push", src, dest, "--authfile", w.PushSecretFile, "--cert-dir", w.CertDir, "--quiet")
+	if code != exitOK || !strings.HasPrefix(out, w.PushRegistry+"/ocl/from-storage-cli@sha256:") {
+		t.Fatalf("push: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	if m := testutil.MountsUnder(t, root); len(m) != 0 {
+		t.Fatalf("push left mounts under the store root: %v", m)
+	}
+
+	code, out, errOut = runCLI(t, "", "inspect", src, "--format", "json")
+	if code != exitOK || !strings.Contains(out, `"layers"`) {
+		t.Fatalf("inspect: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	if m := testutil.MountsUnder(t, root); len(m) != 0 {
+		t.Fatalf("inspect left mounts under the store root: %v", m)
 	}
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +18,8 @@ func init() { registerCommand("validate", newValidateCmd) }
 var embeddedLinter manifests.LintFunc
 
 func newValidateCmd(g *globalOptions) *cobra.Command {
-	var format, failLevel, baseImage, configPath string
+	var ff findingsFlags
+	var baseImage string
 	var minValidity time.Duration
 	var noLint bool
 	cmd := &cobra.Command{
@@ -49,26 +47,11 @@ secret).`,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			// The lint policy (.ocl-build.yaml) applies here too: ignored
 			// rules, severity overrides, failure-threshold.
-			var cfg findings.Config
-			var err error
-			if configPath == "" {
-				configPath = findings.FindConfig(".")
+			cfg, threshold, err := ff.policy(cmd)
+			if err != nil {
+				return err
 			}
-			if configPath != "" {
-				if cfg, err = findings.LoadConfig(configPath); err != nil {
-					return inputError(err)
-				}
-			}
-			threshold := findings.SeverityError
-			if cfg.FailureThreshold != nil {
-				threshold = *cfg.FailureThreshold
-			}
-			if cmd.Flags().Changed("fail-level") {
-				if threshold, err = findings.ParseSeverity(failLevel); err != nil {
-					return inputError(fmt.Errorf("--fail-level: %w", err))
-				}
-			}
-			write, err := findingsWriter(format)
+			write, err := findingsWriter(ff.format)
 			if err != nil {
 				return inputError(err)
 			}
@@ -108,36 +91,10 @@ secret).`,
 			return nil
 		},
 	}
+	ff.register(cmd, "lint policy file")
 	f := cmd.Flags()
-	f.StringVar(&format, "format", "text", "output format: text, json or sarif")
-	f.StringVar(&failLevel, "fail-level", "error", "exit 1 at this severity or above: error, warning, info, none (default error, or the config's failure-threshold)")
-	f.StringVar(&configPath, "config", "", "lint policy file (default ./"+findings.ConfigFileName+" when present)")
 	f.StringVar(&baseImage, "base-image", manifests.DefaultBaseImage, "RHCOS base image the build pulls (its registry must be in baseImagePullSecret)")
 	f.DurationVar(&minValidity, "min-validity", pullsecret.DefaultMinValidity, "warn when a service-account token expires sooner than this")
 	f.BoolVar(&noLint, "no-lint", false, "do not lint the embedded Containerfiles")
 	return cmd
-}
-
-type findingsWriterFunc func(io.Writer, []findings.Finding, ...findings.Rule) error
-
-func findingsWriter(format string) (findingsWriterFunc, error) {
-	switch format {
-	case "text":
-		return findings.WriteText, nil
-	case "json":
-		return findings.WriteJSON, nil
-	case "sarif":
-		return findings.WriteSARIF, nil
-	}
-	return nil, errors.New("--format " + format + ": want text, json or sarif")
-}
-
-func atOrAbove(fs []findings.Finding, s findings.Severity) []findings.Finding {
-	var out []findings.Finding
-	for _, f := range fs {
-		if s == findings.SeverityNone || f.Severity >= s {
-			out = append(out, f)
-		}
-	}
-	return out
 }

@@ -3,10 +3,12 @@ package storehold_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/containers/image/v5/pkg/blobinfocache/none"
 	"github.com/containers/image/v5/transports/alltransports"
 
 	"github.com/ocl-build/ocl-build/internal/storehold"
@@ -47,11 +49,24 @@ func TestLastReleaseUnmountsOverlayHome(t *testing.T) {
 		t.Fatal(err)
 	}
 	release2 := storehold.Acquire(r2)
-	// Reading the image reloads the driver after the shutdown: mounted again.
-	src, err := r2.NewImageSource(context.Background(), nil)
+	// Reading a layer reloads the driver after the shutdown: mounted again.
+	ctx := context.Background()
+	src, err := r2.NewImageSource(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	layers, err := src.LayerInfosForCopy(ctx, nil)
+	if err != nil || len(layers) != 1 {
+		t.Fatalf("stored layers: %v, %v", layers, err)
+	}
+	rc, _, err := src.GetBlob(ctx, layers[0], none.NoCache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
 	if len(testutil.MountsUnder(t, dir)) == 0 {
 		t.Fatal("the store did not come back after a shutdown")
 	}

@@ -15,13 +15,12 @@ import (
 	"strings"
 	"time"
 
-	cimage "github.com/containers/image/v5/image"
-	"github.com/containers/image/v5/pkg/blobinfocache/none"
 	"github.com/containers/image/v5/pkg/compression"
 	"github.com/containers/image/v5/transports"
 	"github.com/containers/image/v5/transports/alltransports"
 	"github.com/containers/image/v5/types"
 
+	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/internal/storehold"
 )
 
@@ -42,6 +41,16 @@ type Options struct {
 	// per-layer results, keyed by layer digest. Empty: the user cache dir;
 	// "-": no cache.
 	CacheDir string
+
+	// Registry (docker://) reads only: StallTimeout ends an attempt that
+	// got no data for this long (0: 60 s, negative: never); Retries is how
+	// often a transient failure (5xx, 429, reset, truncation, stall) is
+	// retried (0: 3, negative: never), after RetryDelay (0: 1 s) doubling
+	// up to 30 s. OnRetry, if set, hears of each retry.
+	StallTimeout time.Duration
+	Retries      int
+	RetryDelay   time.Duration
+	OnRetry      RetryNotice
 }
 
 // Limits bound the work done per layer. A layer beyond a limit is an error,
@@ -131,6 +140,12 @@ type Image struct {
 	blobs  []types.BlobInfo // what to ask src for, layer by layer
 	// release drops the hold on a containers-storage store (nil otherwise).
 	release func()
+
+	// How registry reads are retried and watched (see fetch.go).
+	registry string // host[:port] of a docker:// image, "" otherwise
+	retry    regretry.Policy
+	stall    time.Duration
+	onRetry  RetryNotice
 }
 
 // Error names the image a failure is about, so the CLI can print one line.
@@ -177,41 +192,10 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	// A containers-storage: reference has just opened its store; Close
 	// (or a failure below) shuts it down so no overlay mount outlives us.
 	im.release = storehold.Acquire(ir)
-	sys := opts.SystemContext()
-	src, err := ir.NewImageSource(ctx, sys)
-	if err != nil {
+	if err := im.openContainer(ctx, ir, opts); err != nil {
 		im.release()
-		return nil, &Error{Ref: ref, Err: withTLSHint(err)}
+		return nil, err
 	}
-	img, err := cimage.FromUnparsedImage(ctx, sys, cimage.UnparsedInstance(src, nil))
-	if err != nil {
-		src.Close()
-		im.release()
-		return nil, &Error{Ref: ref, Err: err}
-	}
-	im.Kind, im.src, im.img = KindContainer, src, img
-	if raw, _, err := img.Manifest(ctx); err == nil {
-		if d, err := manifestDigest(raw); err == nil {
-			im.ManifestDigest = d
-		}
-	}
-	// Some sources (containers-storage) serve layers under other digests
-	// than the manifest's; LayerInfosForCopy says which, nil when the
-	// manifest's are right.
-	im.blobs = img.LayerInfos()
-	if infos, err := src.LayerInfosForCopy(ctx, nil); err == nil && infos != nil && len(infos) == len(im.blobs) {
-		im.blobs = infos
-	}
-	for _, l := range im.blobs {
-		im.Layers = append(im.Layers, Layer{Digest: l.Digest.String(), Size: l.Size, MediaType: l.MediaType})
-	}
-	cfg, err := img.OCIConfig(ctx)
-	if err != nil {
-		src.Close()
-		im.release()
-		return nil, &Error{Ref: ref, Err: fmt.Errorf("reading image config: %w", err)}
-	}
-	im.Config = Config{Labels: cfg.Config.Labels, Created: cfg.Created, Architecture: cfg.Architecture, OS: cfg.OS}
 	return im, nil
 }
 
@@ -281,9 +265,9 @@ func (im *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
 	if im.src == nil || i < 0 || i >= len(im.Layers) {
 		return nil, fmt.Errorf("no layer %d in %s", i, im.Ref)
 	}
-	rc, _, err := im.src.GetBlob(ctx, im.blobs[i], none.NoCache)
+	rc, err := im.openBlob(ctx, i)
 	if err != nil {
-		return nil, fmt.Errorf("fetching layer %s: %w", im.Layers[i].Digest, err)
+		return nil, err
 	}
 	// A blob is trusted only once its bytes hash to its digest: a
 	// corrupted or truncated download must never be used (or cached).

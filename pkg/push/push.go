@@ -26,10 +26,10 @@ import (
 	"github.com/containers/image/v5/signature"
 	"github.com/containers/image/v5/transports/alltransports"
 	"github.com/containers/image/v5/types"
-	"github.com/docker/distribution/registry/api/errcode"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
+	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/internal/sigpolicy"
 	"github.com/ocl-build/ocl-build/internal/storehold"
 )
@@ -97,6 +97,10 @@ type Options struct {
 	// delay (0: DefaultRetryDelay); it doubles each retry up to 30 s.
 	Retries    int
 	RetryDelay time.Duration
+	// StallTimeout ends an attempt that moved no data for this long (a
+	// registry that stopped answering); the retry rules then apply. 0
+	// means 60 s (regretry.DefaultStallTimeout), negative no limit.
+	StallTimeout time.Duration
 
 	// Progress receives containers/image's report: progress bars when it
 	// is a terminal, plain "Copying blob …" lines otherwise; nil for
@@ -187,8 +191,9 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	var counts blobCounter
 	progress := make(chan types.ProgressProperties, 64)
 	countsDone := make(chan struct{})
+	watch := newStallWatch(o.StallTimeout)
 	go func() {
-		counts.consume(progress)
+		counts.consume(watch.relay(progress))
 		close(countsDone)
 	}()
 
@@ -202,8 +207,10 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	var manifestBytes []byte
 	for attempt := 0; ; attempt++ {
 		res.Attempts = attempt + 1
-		manifestBytes, err = copy.Image(ctx, pc, destRef, srcRef, copyOpts)
-		if err == nil || attempt >= retries || !IsTransient(err) || ctx.Err() != nil {
+		actx, settle := watch.attempt(ctx)
+		manifestBytes, err = copy.Image(actx, pc, destRef, srcRef, copyOpts)
+		err = settle(err)
+		if err == nil || attempt >= retries || !regretry.IsTransient(err) || ctx.Err() != nil {
 			break
 		}
 		wait := delay << attempt
@@ -374,27 +381,7 @@ func IsUntrustedCertificate(err error) bool {
 // IsUnauthorized reports whether err is the registry refusing the
 // credentials (401, or 403/denied).
 func IsUnauthorized(err error) bool {
-	var creds docker.ErrUnauthorizedForCredentials
-	if errors.As(err, &creds) {
-		return true
-	}
-	var ec errcode.Error
-	if errors.As(err, &ec) {
-		switch ec.Code {
-		case errcode.ErrorCodeUnauthorized, errcode.ErrorCodeDenied:
-			return true
-		}
-	}
-	var ecs errcode.Errors
-	if errors.As(err, &ecs) {
-		for _, e := range ecs {
-			if IsUnauthorized(e) {
-				return true
-			}
-		}
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "authentication required") || strings.Contains(msg, "401 Unauthorized")
+	return regretry.IsUnauthorized(err)
 }
 
 // blobCounter tallies containers/image's progress events per blob, so a

@@ -2,10 +2,7 @@ package push_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,77 +12,21 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/ocl-build/ocl-build/internal/fixture"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"github.com/ocl-build/ocl-build/pkg/push"
 	"github.com/ocl-build/ocl-build/pkg/push/internal/regproxy"
 )
 
-// ociLayout writes img as the only image of a new OCI layout and returns
-// the oci: reference to it.
-func ociLayout(t *testing.T, img v1.Image) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "layout")
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "latest"})); err != nil {
-		t.Fatal(err)
-	}
-	return "oci:" + dir + ":latest"
-}
-
-func randomImage(t *testing.T, layerSize int64, layers int64) v1.Image {
-	t.Helper()
-	// An OCI image with gzip layers, as buildah writes for the cluster.
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	for i := int64(0); i < layers; i++ {
-		l, err := random.Layer(layerSize, types.OCILayer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if img, err = mutate.AppendLayers(img, l); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return img
-}
-
-func caPool(t *testing.T, w *fixture.World) *x509.CertPool {
-	t.Helper()
-	pem, err := os.ReadFile(w.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatal("no CA in", w.CAFile)
-	}
-	return pool
-}
-
-// registryDigest asks the registry (go-containerregistry, independent of
-// containers/image) which manifest digest a tag points at.
+// registryDigest asks the registry which manifest digest a tag points at.
 func registryDigest(t *testing.T, w *fixture.World, ref string) string {
 	t.Helper()
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc, err := remote.Head(r, remote.WithAuth(&authn.Basic{Username: w.PushUser, Password: w.PushPassword}),
-		remote.WithTransport(transport(t, w)))
-	if err != nil {
-		t.Fatalf("HEAD %s: %v", ref, err)
-	}
-	return desc.Digest.String()
+	return testutil.RegistryDigest(t, ref, w.CAFile, w.PushUser, w.PushPassword)
 }
 
 // registryManifest reads the tag's manifest with go-containerregistry.
@@ -96,7 +37,7 @@ func registryManifest(t *testing.T, w *fixture.World, ref string) *v1.Manifest {
 		t.Fatal(err)
 	}
 	img, err := remote.Image(r, remote.WithAuth(&authn.Basic{Username: w.PushUser, Password: w.PushPassword}),
-		remote.WithTransport(transport(t, w)))
+		remote.WithTransport(testutil.RegistryTransport(t, w.CAFile)))
 	if err != nil {
 		t.Fatalf("GET %s: %v", ref, err)
 	}
@@ -117,8 +58,8 @@ func baseOptions(w *fixture.World, src, dest string) push.Options {
 
 func TestPushOCILayoutReportsTheRegistryDigest(t *testing.T) {
 	w := fixture.Start(t)
-	img := randomImage(t, 256<<10, 3)
-	src := ociLayout(t, img)
+	img := testutil.RandomOCIImage(t, 256<<10, 3)
+	src := testutil.OCILayout(t, img)
 	dest := w.PushRegistry + "/ocl/push-digest:v1"
 	digestFile := filepath.Join(t.TempDir(), "digest")
 	o := baseOptions(w, src, "docker://"+dest)
@@ -164,7 +105,7 @@ func TestPushOCILayoutReportsTheRegistryDigest(t *testing.T) {
 
 func TestPushToBareDestWithREGISTRY_AUTH_FILE(t *testing.T) {
 	w := fixture.Start(t)
-	src := ociLayout(t, randomImage(t, 64<<10, 1))
+	src := testutil.OCILayout(t, testutil.RandomOCIImage(t, 64<<10, 1))
 	t.Setenv("REGISTRY_AUTH_FILE", w.PushSecretFile)
 	o := baseOptions(w, src, w.PushRegistry+"/ocl/env-auth:latest")
 	o.AuthFile = ""
@@ -180,7 +121,7 @@ func TestPushToBareDestWithREGISTRY_AUTH_FILE(t *testing.T) {
 
 func TestWrongPasswordNamesTheRegistryAndKeepsTheDigestFile(t *testing.T) {
 	w := fixture.Start(t)
-	src := ociLayout(t, randomImage(t, 64<<10, 1))
+	src := testutil.OCILayout(t, testutil.RandomOCIImage(t, 64<<10, 1))
 	bad := filepath.Join(t.TempDir(), "bad-push-secret.json")
 	// The right user with a wrong password.
 	auth := `{"auths":{"` + w.PushRegistry + `":{"auth":"` + b64(w.PushUser+":not-the-password") + `"}}}`
@@ -231,7 +172,7 @@ func TestWrongPasswordNamesTheRegistryAndKeepsTheDigestFile(t *testing.T) {
 func TestSecondRepositoryMountsInsteadOfUploading(t *testing.T) {
 	w := fixture.Start(t)
 	proxy, err := regproxy.Start(regproxy.Config{
-		Upstream: w.PushRegistry, RootCAs: caPool(t, w),
+		Upstream: w.PushRegistry, RootCAs: testutil.CAPool(t, w.CAFile),
 		CertFile: filepath.Join(w.RunDir, "tls", "server.crt"), KeyFile: filepath.Join(w.RunDir, "tls", "server.key"),
 	})
 	if err != nil {
@@ -239,8 +180,8 @@ func TestSecondRepositoryMountsInsteadOfUploading(t *testing.T) {
 	}
 	defer proxy.Close()
 	auth := proxyAuthFile(t, w, proxy.Host)
-	img := randomImage(t, 512<<10, 4)
-	src := ociLayout(t, img)
+	img := testutil.RandomOCIImage(t, 512<<10, 4)
+	src := testutil.OCILayout(t, img)
 	cache := t.TempDir() // shared by both pushes, as by build and push
 	m, _ := img.Manifest()
 	var layerBytes int64
@@ -292,7 +233,7 @@ func TestSecondRepositoryMountsInsteadOfUploading(t *testing.T) {
 		t.Fatal(err)
 	}
 	extraSize, _ := extra.Size()
-	o.Src = ociLayout(t, img2)
+	o.Src = testutil.OCILayout(t, img2)
 	o.Dest = proxy.Host + "/team-a/os-image:v2"
 	third, err := push.Push(context.Background(), o)
 	if err != nil {
@@ -315,7 +256,7 @@ func TestSecondRepositoryMountsInsteadOfUploading(t *testing.T) {
 func TestTransient503IsRetried(t *testing.T) {
 	w := fixture.Start(t)
 	proxy, err := regproxy.Start(regproxy.Config{
-		Upstream: w.PushRegistry, RootCAs: caPool(t, w),
+		Upstream: w.PushRegistry, RootCAs: testutil.CAPool(t, w.CAFile),
 		CertFile: filepath.Join(w.RunDir, "tls", "server.crt"), KeyFile: filepath.Join(w.RunDir, "tls", "server.key"),
 		FailUploads: 2,
 	})
@@ -324,7 +265,7 @@ func TestTransient503IsRetried(t *testing.T) {
 	}
 	defer proxy.Close()
 	auth := proxyAuthFile(t, w, proxy.Host)
-	src := ociLayout(t, randomImage(t, 128<<10, 2))
+	src := testutil.OCILayout(t, testutil.RandomOCIImage(t, 128<<10, 2))
 	o := baseOptions(w, src, proxy.Host+"/ocl/flaky:v1")
 	o.AuthFile, o.BlobInfoCacheDir = auth, t.TempDir()
 	var log strings.Builder
@@ -350,7 +291,7 @@ func TestTransient503IsRetried(t *testing.T) {
 
 	// Bounded: more failures than retries fails, naming the registry.
 	proxy2, err := regproxy.Start(regproxy.Config{
-		Upstream: w.PushRegistry, RootCAs: caPool(t, w),
+		Upstream: w.PushRegistry, RootCAs: testutil.CAPool(t, w.CAFile),
 		CertFile: filepath.Join(w.RunDir, "tls", "server.crt"), KeyFile: filepath.Join(w.RunDir, "tls", "server.key"),
 		FailUploads: 100,
 	})
@@ -405,7 +346,7 @@ func TestRegistriesConfIsHonoured(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	o := baseOptions(w, ociLayout(t, randomImage(t, 16<<10, 1)), w.PushRegistry+"/ocl/blocked:v1")
+	o := baseOptions(w, testutil.OCILayout(t, testutil.RandomOCIImage(t, 16<<10, 1)), w.PushRegistry+"/ocl/blocked:v1")
 	o.RegistriesConf, o.BlobInfoCacheDir = conf, t.TempDir()
 	_, err := push.Push(context.Background(), o)
 	if err == nil || !strings.Contains(err.Error(), "blocked") || !strings.Contains(err.Error(), w.PushRegistry) {
@@ -440,13 +381,6 @@ func TestBadInput(t *testing.T) {
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 // transport trusts the world's CA.
-func transport(t *testing.T, w *fixture.World) http.RoundTripper {
-	t.Helper()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: caPool(t, w), MinVersion: tls.VersionTLS12}
-	return tr
-}
-
 // proxyAuthFile is the push secret for a proxy in front of the push
 // registry (credentials are looked up by host:port).
 func proxyAuthFile(t *testing.T, w *fixture.World, host string) string {

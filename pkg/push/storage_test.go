@@ -7,23 +7,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/containers/image/v5/copy"
-	"github.com/containers/image/v5/signature"
-	"github.com/containers/image/v5/transports/alltransports"
-	"github.com/containers/storage/pkg/reexec"
-
 	"github.com/ocl-build/ocl-build/internal/fixture"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"github.com/ocl-build/ocl-build/pkg/push"
 )
 
-// TestMain lets containers/storage re-execute the test binary for its
-// helpers, as main does for ocl-build.
-func TestMain(m *testing.M) {
-	if reexec.Init() {
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testutil.ReexecMain(m) }
 
 // The build's output lives in containers storage: push from there, the way
 // build.StoreOptions.Reference names it.
@@ -36,22 +25,7 @@ func TestPushFromContainersStorage(t *testing.T) {
 	storeRef := fmt.Sprintf("containers-storage:[vfs@%s+%s]localhost/ocl/stored:latest", filepath.Join(dir, "root"), filepath.Join(dir, "runroot"))
 
 	// Put an image into a private store with containers/image itself.
-	src, err := alltransports.ParseImageName(ociLayout(t, randomImage(t, 200<<10, 2)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := alltransports.ParseImageName(storeRef)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := signature.NewPolicyContext(&signature.Policy{Default: signature.PolicyRequirements{signature.NewPRInsecureAcceptAnything()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Destroy()
-	if _, err := copy.Image(context.Background(), pc, dst, src, &copy.Options{}); err != nil {
-		t.Fatalf("seeding the store: %v", err)
-	}
+	testutil.CopyImage(t, storeRef, testutil.OCILayout(t, testutil.RandomOCIImage(t, 200<<10, 2)))
 
 	o := baseOptions(w, storeRef, w.PushRegistry+"/ocl/from-storage:v1")
 	o.BlobInfoCacheDir = t.TempDir()

@@ -1,26 +1,15 @@
 package rpmdiff
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/containers/image/v5/copy"
-	"github.com/containers/image/v5/signature"
-	"github.com/containers/image/v5/transports/alltransports"
-	"github.com/containers/storage/pkg/reexec"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 )
 
-// TestMain lets containers/storage re-execute the test binary to apply
-// layers in a chroot, as ocl-build's main does.
-func TestMain(m *testing.M) {
-	if reexec.Init() {
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testutil.ReexecMain(m) }
 
 // containers-storage: an image copied into a private vfs store (as podman
 // would hold it) reads the same as its OCI layout.
@@ -33,22 +22,7 @@ func TestContainersStorageTransport(t *testing.T) {
 	src := writeTransports(t, layered)[0]
 	dir := t.TempDir()
 	store := fmt.Sprintf("containers-storage:[vfs@%s+%s]localhost/rpmdiff-test:latest", filepath.Join(dir, "root"), filepath.Join(dir, "run"))
-	srcRef, err := alltransports.ParseImageName(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dstRef, err := alltransports.ParseImageName(store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := signature.NewPolicyContext(&signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Destroy()
-	if _, err := copy.Image(context.Background(), pc, dstRef, srcRef, &copy.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	testutil.CopyImage(t, store, src)
 	want := mustRead(t, NewReader(noCache()), src)
 	got := mustRead(t, NewReader(noCache()), store)
 	sameLines(t, "containers-storage", lines(got.Packages), lines(want.Packages))

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ocl-build/ocl-build/pkg/build"
+)
+
+// buildFlags are the build's own flags beyond the shared inputs; preflight
+// takes the same ones, so a preflight command line is a build command line
+// plus preflight's flags.
+type buildFlags struct {
+	store          build.StoreOptions
+	reg            build.RegistryOptions
+	tlsVerify      bool
+	tag            string
+	noCache        bool
+	pull           string
+	entitlementDir string
+	yumReposDir    string
+	rpmGPGDir      string
+	httpProxy      string
+	httpsProxy     string
+	noProxy        string
+	keepContext    string
+	// output is build's --output; preflight pushes instead.
+	output string
+}
+
+func (f *buildFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.store.Driver, "storage-driver", build.DriverOverlay, "containers storage driver: overlay (fast) or vfs (what the cluster uses)")
+	fl.StringVar(&f.store.Root, "root", "", "containers storage root (default: podman's, /var/lib/containers/storage as root)")
+	fl.StringVar(&f.store.RunRoot, "runroot", "", "containers storage run root (default: podman's, /run/containers/storage as root)")
+	fl.StringVar(&f.reg.AuthFile, "authfile", "", "pull secret for the base image (.dockerconfigjson; default $REGISTRY_AUTH_FILE, then podman's)")
+	fl.StringVar(&f.reg.CertDir, "cert-dir", "", "directory of CA certificates (*.crt) for the registries")
+	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify registry certificates")
+	fl.StringVar(&f.reg.RegistriesConf, "registries-conf", "", "registries.conf to use instead of /etc/containers/registries.conf")
+	fl.StringVar(&f.reg.SignaturePolicy, "signature-policy", "", "policy.json to use (default /etc/containers/policy.json, else accept anything as the cluster's build does)")
+	fl.StringVar(&f.tag, "tag", "", "name of the built image (default localhost/ocl-build/POOL:latest)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "build every step afresh (the layer cache is on by default)")
+	fl.StringVar(&f.pull, "pull", build.PullMissing, "pull FROM images: missing, always, never or newer")
+	fl.StringVar(&f.entitlementDir, "entitlement-dir", "", "RHEL entitlement certificates, mounted at /etc/pki/entitlement in every RUN (the etc-pki-entitlement secret)")
+	fl.StringVar(&f.yumReposDir, "yum-repos-dir", "", "*.repo files, mounted at /etc/yum.repos.d in every RUN (the etc-yum-repos-d ConfigMap)")
+	fl.StringVar(&f.rpmGPGDir, "rpm-gpg-dir", "", "RPM GPG keys, mounted at /etc/pki/rpm-gpg in every RUN (the etc-pki-rpm-gpg secret)")
+	fl.StringVar(&f.httpProxy, "http-proxy", proxyEnv("HTTP_PROXY"), "HTTP_PROXY build arg (default from the environment, as the cluster's proxy config)")
+	fl.StringVar(&f.httpsProxy, "https-proxy", proxyEnv("HTTPS_PROXY"), "HTTPS_PROXY build arg (default from the environment)")
+	fl.StringVar(&f.noProxy, "no-proxy", proxyEnv("NO_PROXY"), "NO_PROXY build arg (default from the environment)")
+	fl.StringVar(&f.keepContext, "context", "", "also write the build context to this directory")
+}
+
+func proxyEnv(name string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return os.Getenv(strings.ToLower(name))
+}
+
+// registry is the registry options with --tls-verify applied.
+func (f *buildFlags) registry() build.RegistryOptions {
+	r := f.reg
+	r.InsecureSkipTLSVerify = !f.tlsVerify
+	return r
+}
+
+// options maps the flags to build.Options for a build of contextDir tagged
+// tag; the caller adds what is its own (base image, archive, progress).
+func (f *buildFlags) options(contextDir, tag string, logs io.Writer) build.Options {
+	return build.Options{
+		ContextDir: contextDir,
+		Store:      f.store,
+		Registry:   f.registry(),
+		Tag:        tag,
+		NoCache:    f.noCache,
+		Pull:       f.pull,
+
+		EntitlementDir: f.entitlementDir,
+		YumReposDir:    f.yumReposDir,
+		RPMGPGDir:      f.rpmGPGDir,
+		HTTPProxy:      f.httpProxy,
+		HTTPSProxy:     f.httpsProxy,
+		NoProxy:        f.noProxy,
+		Logs:           logs,
+	}
+}
+
+// buildContext is cancelled by Ctrl-C or SIGTERM, so a build stops and
+// removes its containers. Piped into head or less that quits early, the
+// build keeps going (and cleans up) instead of dying on SIGPIPE halfway
+// through with mounts held. Notify, not Ignore: an ignored signal would
+// stay ignored in every RUN. Call stop when done.
+func buildContext(cmd *cobra.Command) (ctx context.Context, stop func()) {
+	ctx, cancel := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	sigpipe := make(chan os.Signal, 1)
+	signal.Notify(sigpipe, syscall.SIGPIPE)
+	return ctx, func() {
+		signal.Stop(sigpipe)
+		cancel()
+	}
+}
