@@ -6,7 +6,7 @@ TAGS := cni containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriv
 export TAGS
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN := bin/ocl-build
 GOTEST_TIMEOUT ?= 20m
 

@@ -35,7 +35,11 @@ REF takes the same forms as for rpmdiff.`,
 			if format != "text" && format != "json" {
 				return inputError(fmt.Errorf("--format %q: want text or json", format))
 			}
-			r := rpmdiff.NewReader(imgFlags.options(cmd))
+			opts, err := imgFlags.setup(cmd, g)
+			if err != nil {
+				return inputError(err)
+			}
+			r := rpmdiff.NewReader(opts)
 			done := rpmdiffProgress(cmd, g, r)
 			in, err := r.Inspect(cmd.Context(), args[0])
 			done()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/pkg/push"
 )
 
@@ -67,6 +68,7 @@ and name the registry and the operation; credentials are never printed.`,
 	fl.StringVar(&f.o.SignaturePolicy, "signature-policy", "", "policy.json to use (default /etc/containers/policy.json, else accept anything as the cluster's build does)")
 	fl.IntVar(&f.o.Retries, "retry", push.DefaultRetries, "retries on transient registry failures (0: none)")
 	fl.DurationVar(&f.o.RetryDelay, "retry-delay", push.DefaultRetryDelay, "delay before the first retry; doubles each retry, at most 30s")
+	fl.DurationVar(&f.o.StallTimeout, "stall-timeout", regretry.DefaultStallTimeout, "give up an attempt that sent or received no data for this long, then retry (0: wait forever)")
 	return cmd
 }
 
@@ -81,8 +83,14 @@ func runPush(cmd *cobra.Command, g *globalOptions, f *pushFlags, src, dest strin
 	if f.o.RetryDelay <= 0 {
 		return inputError(fmt.Errorf("--retry-delay %s: want a positive duration", f.o.RetryDelay))
 	}
+	if f.o.StallTimeout < 0 {
+		return inputError(fmt.Errorf("--stall-timeout %s: want a positive duration, or 0 for none", f.o.StallTimeout))
+	}
 	o := f.o
 	o.Src, o.Dest, o.TLSVerify = src, dest, f.tlsVerify
+	if o.StallTimeout == 0 {
+		o.StallTimeout = -1 // as with --retry, the flag's 0 means none
+	}
 	if o.Retries == 0 {
 		o.Retries = -1 // the library reads 0 as "default"; the flag's 0 means none
 	}

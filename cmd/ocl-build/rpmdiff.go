@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/pkg/image"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 )
@@ -20,6 +22,7 @@ func init() { registerCommand("rpmdiff", newRpmdiffCmd) }
 type rpmdiffImageFlags struct {
 	authfile, certDir, registriesConf string
 	tlsVerify, noCache                bool
+	stallTimeout                      time.Duration
 }
 
 func (f *rpmdiffImageFlags) register(cmd *cobra.Command) {
@@ -29,6 +32,31 @@ func (f *rpmdiffImageFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify certificates for docker:// registries (default: registries.conf)")
 	fl.StringVar(&f.registriesConf, "registries-conf", "", "registries.conf to use instead of the system one")
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the per-layer cache in the user cache directory")
+	fl.DurationVar(&f.stallTimeout, "stall-timeout", regretry.DefaultStallTimeout, "give up a registry request that received no data for this long, then retry (0: wait forever)")
+}
+
+// setup applies --log-level to the libraries (containers/image logs every
+// request at debug) and returns the image options, with retry notices on
+// stderr unless --quiet.
+func (f *rpmdiffImageFlags) setup(cmd *cobra.Command, g *globalOptions) (image.Options, error) {
+	stderr := cmd.ErrOrStderr()
+	if err := setLibraryLogging(g.logLevel, stderr); err != nil {
+		return image.Options{}, err
+	}
+	if f.stallTimeout < 0 {
+		return image.Options{}, fmt.Errorf("--stall-timeout %s: want a positive duration, or 0 for none", f.stallTimeout)
+	}
+	o := f.options(cmd)
+	o.StallTimeout = f.stallTimeout
+	if o.StallTimeout == 0 {
+		o.StallTimeout = -1 // the library reads 0 as "default"; the flag's 0 means none
+	}
+	if !g.quiet {
+		o.OnRetry = func(what string, err error, wait time.Duration, n, of int) {
+			fmt.Fprintf(stderr, "%s: %v; retrying in %s (%d/%d)\n", what, err, wait, n, of)
+		}
+	}
+	return o, nil
 }
 
 func (f *rpmdiffImageFlags) options(cmd *cobra.Command) image.Options {
@@ -77,7 +105,11 @@ Exit status: 0 whatever the diff (1 with --exit-code when something changed),
 			if !validRpmdiffFormat(format) {
 				return inputError(fmt.Errorf("--format %q: want one of %s", format, strings.Join(rpmdiff.Formats, ", ")))
 			}
-			r := rpmdiff.NewReader(imgFlags.options(cmd))
+			opts, err := imgFlags.setup(cmd, g)
+			if err != nil {
+				return inputError(err)
+			}
+			r := rpmdiff.NewReader(opts)
 			done := rpmdiffProgress(cmd, g, r)
 			base, err := r.Read(cmd.Context(), args[0])
 			if err != nil {

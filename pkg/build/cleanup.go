@@ -10,13 +10,15 @@ import (
 	"syscall"
 
 	"github.com/containers/storage"
+
+	"github.com/ocl-build/ocl-build/pkg/build/internal/sealedreexec"
 )
 
 // killRunSubtrees stops the processes of RUN steps in progress. buildah's
 // chroot isolation runs each RUN under a re-executed copy of this binary and
 // takes no context, so a cancelled build would otherwise wait for the RUN
 // to end by itself. Only subtrees rooted at a child running our own
-// executable (or buildah's memfd copy of it) are killed, never other children (a test's registry, say).
+// executable (or a sealed memfd copy of it) are killed, never other children (a test's registry, say).
 func killRunSubtrees() int {
 	self, err := os.Readlink("/proc/self/exe")
 	if err != nil {
@@ -40,8 +42,10 @@ func killRunSubtrees() int {
 		if pp != me {
 			continue
 		}
-		// buildah runs the re-executed binary from a memfd copy.
-		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && (exe == self || strings.HasPrefix(exe, "/memfd:buildah-chroot")) {
+		// The re-executed binary runs from Build's sealed copy, or from
+		// buildah's own memfd copy.
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil &&
+			(exe == self || strings.HasPrefix(exe, sealedreexec.ExeLinkPrefix+" ") || strings.HasPrefix(exe, "/memfd:buildah-chroot")) {
 			roots[pid] = true
 		}
 	}

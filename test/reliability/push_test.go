@@ -175,15 +175,24 @@ func TestPushStalledRegistry(t *testing.T) {
 	p := proxy(t, world.PushRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "PATCH", Kind: faultproxy.Stall})
 	src, _ := sourceImage(t)
-	r := run(t, runOpts{timeout: stallBudget + 5*time.Second}, pushArgs(p, src, p.Addr()+"/ocl-reliability/stall:v1", "--retry", "1", "--retry-delay", "100ms")...)
+	r := run(t, runOpts{timeout: stallBudget + 5*time.Second}, pushArgs(p, src, p.Addr()+"/ocl-reliability/stall:v1", "--retry", "1", "--retry-delay", "100ms", "--stall-timeout", stallTimeout)...)
 	checkStall(t, r, p, "push")
+	if n := strings.Count(r.stderr, "stalled: no data for "+stallTimeout); n != 2 {
+		t.Errorf("%d stalls reported, want 2 (--retry 1):\n%s", n, r.stderr)
+	}
+	if p.Hits("stall") != 2 {
+		t.Errorf("%d stalled requests, want one per attempt (2)", p.Hits("stall"))
+	}
+	t.Logf("gave up after %s: %s", r.elapsed.Round(time.Millisecond), lastLine(r.stderr))
 }
 
-// stallBudget is how long a command may take against a registry that
-// stopped answering. No command has an I/O timeout yet (docs/reliability.md):
-// once one exists with a flag, the stall tests should set it to a few
-// seconds, and this budget then bounds timeout × attempts.
-const stallBudget = 25 * time.Second
+// stallTimeout is the --stall-timeout the stall tests give: short, so the
+// suite stays fast; stallBudget bounds timeout × attempts plus the
+// command's own work.
+const (
+	stallTimeout = "3s"
+	stallBudget  = 15 * time.Second
+)
 
 func checkStall(t *testing.T, r result, p *proxied, op string) {
 	t.Helper()
@@ -191,8 +200,7 @@ func checkStall(t *testing.T, r result, p *proxied, op string) {
 		t.Fatalf("the stall was never injected:\n%s", p.faultLog())
 	}
 	if r.timedOut {
-		knownGap(t, op+": no I/O timeout: a registry that accepts the request and then sends nothing hangs the command until it is killed")
-		t.Fatalf("%s hung on a stalled registry for %s and was killed (no I/O timeout)\n%s", op, r.elapsed.Round(time.Second), r)
+		t.Fatalf("%s hung on a stalled registry for %s and was killed (--stall-timeout %s not honoured)\n%s", op, r.elapsed.Round(time.Second), stallTimeout, r)
 	}
 	if r.code != 2 {
 		t.Errorf("%s against a stalled registry: want exit 2\n%s", op, r)
@@ -200,8 +208,8 @@ func checkStall(t *testing.T, r result, p *proxied, op string) {
 	if r.elapsed > stallBudget {
 		t.Errorf("%s gave up only after %s", op, r.elapsed)
 	}
-	if msg := lastLine(r.stderr); !strings.Contains(msg, p.Addr()) {
-		t.Errorf("error %q does not name the registry", msg)
+	if msg := lastLine(r.stderr); !strings.Contains(msg, p.Addr()) || !strings.Contains(msg, "stalled: no data for "+stallTimeout) {
+		t.Errorf("error %q does not name the registry and the stall", msg)
 	}
 }
 

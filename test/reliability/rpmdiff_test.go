@@ -108,7 +108,6 @@ func TestRpmdiffTransientFaults(t *testing.T) {
 	)
 	r, out := rpmdiffViaProxy(t, p, runOpts{timeout: 3 * time.Minute})
 	if r.code != 0 {
-		knownGap(t, "pkg/image: no retry of 5xx/429 answers when opening an image or fetching a blob (only containers/image's own resume of a broken body)")
 		t.Fatalf("rpmdiff through transient faults failed:\n%s\nproxy saw:\n%s", r, p.faultLog())
 	}
 	checkBaseDiff(t, out)
@@ -224,15 +223,54 @@ func TestRpmdiffCorruptLayer(t *testing.T) {
 	}
 }
 
-// A registry that stops answering mid-layer must not hang rpmdiff.
+// A registry that stops answering mid-layer must not hang rpmdiff: the
+// attempt is given up after --stall-timeout, the layer is fetched again
+// (what was already read is skipped), and the answer is right.
 func TestRpmdiffStalledRegistry(t *testing.T) {
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Stall, AfterBytes: 64 << 10, MinBody: 1 << 20, Times: 1})
-	r, _ := rpmdiffViaProxy(t, p, runOpts{timeout: stallBudget + 5*time.Second})
-	if r.code == 0 && !r.timedOut {
-		// A client-side timeout followed by a successful retry is fine too.
-		t.Logf("recovered from the stall in %s", r.elapsed)
-		return
+	r, out := rpmdiffViaProxy(t, p, runOpts{timeout: stallBudget + 5*time.Second}, "--stall-timeout", stallTimeout)
+	if p.Hits("stall") == 0 {
+		t.Fatalf("the stall was never injected:\n%s", p.faultLog())
 	}
-	checkStall(t, r, p, "rpmdiff")
+	if r.timedOut || r.code != 0 {
+		t.Fatalf("rpmdiff did not recover from a stalled layer download:\n%s\nproxy saw:\n%s", r, p.faultLog())
+	}
+	checkBaseDiff(t, out)
+	if !strings.Contains(r.stderr, "stalled: no data for "+stallTimeout+"; retrying") || !strings.Contains(r.stderr, p.Addr()) {
+		t.Errorf("the retry after the stall is not announced with the registry:\n%s", r.stderr)
+	}
+	if r.elapsed > stallBudget {
+		t.Errorf("recovering took %s", r.elapsed)
+	}
+	t.Logf("recovered from the stall in %s", r.elapsed.Round(time.Millisecond))
+}
+
+// A registry that stops answering for good: rpmdiff gives up after its
+// attempts, each cut at --stall-timeout, naming the registry.
+func TestRpmdiffStalledRegistryPersistent(t *testing.T) {
+	p := proxy(t, world.ReleaseRegistry)
+	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "GET", Path: `/manifests/`, Kind: faultproxy.Stall})
+	r, _ := rpmdiffViaProxy(t, p, runOpts{timeout: 45 * time.Second}, "--stall-timeout", "1s")
+	if p.Hits("stall") == 0 {
+		t.Fatalf("the stall was never injected:\n%s", p.faultLog())
+	}
+	if r.timedOut {
+		t.Fatalf("rpmdiff hung on a registry that never answers:\n%s", r)
+	}
+	if r.code != 2 {
+		t.Errorf("want exit 2\n%s", r)
+	}
+	// 4 attempts (3 retries) of 1 s and 1 + 2 + 4 s between them.
+	if r.elapsed > 25*time.Second {
+		t.Errorf("gave up only after %s", r.elapsed)
+	}
+	msg := lastLine(r.stderr)
+	if !strings.Contains(msg, "reading the manifest and config from "+p.Addr()+": stalled: no data for 1s") || !strings.Contains(msg, "(4 attempts)") {
+		t.Errorf("error %q does not name the registry, the operation, the stall and the attempts", msg)
+	}
+	if n := p.Hits("stall"); n != 4 {
+		t.Errorf("%d stalled requests, want 4 (1 + 3 retries)", n)
+	}
+	t.Logf("gave up after %s: %s", r.elapsed.Round(time.Millisecond), msg)
 }

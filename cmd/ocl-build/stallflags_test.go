@@ -1,0 +1,27 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// rpmdiff and inspect honour --log-level (they set up the libraries'
+// logging like build and push), and every registry command checks
+// --stall-timeout before doing anything.
+func TestRegistryFlagsValidated(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--log-level", "chatty", "rpmdiff", "a", "b"}, "--log-level"},
+		{[]string{"--log-level", "chatty", "inspect", "a"}, "--log-level"},
+		{[]string{"rpmdiff", "--stall-timeout", "-1s", "a", "b"}, "--stall-timeout -1s"},
+		{[]string{"inspect", "--stall-timeout", "-1s", "a"}, "--stall-timeout -1s"},
+		{[]string{"push", "--stall-timeout", "-1s", "oci:/nonexistent", "127.0.0.1:1/x:y"}, "--stall-timeout -1s"},
+	} {
+		code, _, errOut := runCLI(t, "", tc.args...)
+		if code != exitInput || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d naming %s", tc.args, code, errOut, exitInput, tc.want)
+		}
+	}
+}
