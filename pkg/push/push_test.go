@@ -19,6 +19,7 @@ import (
 
 	"github.com/ocl-build/ocl-build/internal/fixture"
 	"github.com/ocl-build/ocl-build/internal/testutil"
+	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/pkg/push"
 	"github.com/ocl-build/ocl-build/pkg/push/internal/regproxy"
 )
@@ -152,8 +153,8 @@ func TestWrongPasswordNamesTheRegistryAndKeepsTheDigestFile(t *testing.T) {
 			t.Errorf("error leaks a credential: %q", msg)
 		}
 	}
-	if !push.IsUnauthorized(err) || push.IsTransient(err) {
-		t.Errorf("IsUnauthorized=%v IsTransient=%v, want true/false", push.IsUnauthorized(err), push.IsTransient(err))
+	if !push.IsUnauthorized(err) || regretry.IsTransient(err) {
+		t.Errorf("IsUnauthorized=%v IsTransient=%v, want true/false", push.IsUnauthorized(err), regretry.IsTransient(err))
 	}
 	// Not retried: an auth failure is final.
 	if d := time.Since(start); d > 5*time.Second {
@@ -311,7 +312,7 @@ func TestTransient503IsRetried(t *testing.T) {
 		t.Fatalf("error %q should name the registry and the 503", err)
 	}
 	t.Logf("error: %v", err)
-	if !push.IsTransient(err) {
+	if !regretry.IsTransient(err) {
 		t.Fatalf("IsTransient(%v) = false", err)
 	}
 }
