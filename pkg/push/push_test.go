@@ -18,8 +18,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/ocl-build/ocl-build/internal/fixture"
-	"github.com/ocl-build/ocl-build/internal/testutil"
 	"github.com/ocl-build/ocl-build/internal/regretry"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"github.com/ocl-build/ocl-build/pkg/push"
 	"github.com/ocl-build/ocl-build/pkg/push/internal/regproxy"
 )
