@@ -100,7 +100,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	// reported before any work, naming the image.
 	baseDigest, err := baseimage.Digest(ctx, base.BaseImage, sys)
 	if err != nil {
-		return inputError(fmt.Errorf("base image: %w", err))
+		return inputError(withCertHint(fmt.Errorf("base image: %w", err)))
 	}
 	if !g.quiet {
 		fmt.Fprintf(stderr, "base image: %s (from %s)\n  digest: %s\n", base.BaseImage, base.Source, baseDigest)
@@ -150,7 +150,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 		switch {
 		case errors.Is(err, context.Canceled):
 			fmt.Fprintln(stderr, "ocl-build: build interrupted; build containers removed")
-			return &exitError{code: exitInput, silent: true}
+			return interruptedExit(ctx)
 		case errors.As(err, &se) && !se.IsPull():
 			fmt.Fprintf(stderr, "ocl-build: build failed at %v\n", err)
 			return findingsExit()

@@ -189,12 +189,12 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		switch {
 		case errors.Is(runErr, context.Canceled):
 			fmt.Fprintln(stderr, "ocl-build: preflight interrupted")
-			return &exitError{code: exitInput, silent: true}
+			return interruptedExit(ctx)
 		case errors.As(runErr, &se) && !se.IsPull():
 			fmt.Fprintf(stderr, "ocl-build: build failed at %v\n", se)
 			return findingsExit()
 		}
-		return inputError(fmt.Errorf("%s", strings.TrimSpace(runErr.Error())))
+		return inputError(withCertHint(fmt.Errorf("%s", strings.TrimSpace(runErr.Error()))))
 	}
 	if rep.Status == preflight.StatusFindings {
 		return findingsExit()

@@ -104,7 +104,7 @@ func runPush(cmd *cobra.Command, g *globalOptions, f *pushFlags, src, dest strin
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "ocl-build: push interrupted")
-			return &exitError{code: exitInput, silent: true}
+			return interruptedExit(ctx)
 		}
 		return inputError(err)
 	}
