@@ -288,14 +288,8 @@ func runUpdateCase(t *testing.T, v *Validator, crdName string, c crdCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.ExpectedError != "" {
-		if len(r.Errors) == 0 || !strings.Contains(r.Errors.ToAggregate().Error(), c.ExpectedError) {
-			t.Fatalf("update: got %v, want an error containing %q", r.Errors.ToAggregate(), c.ExpectedError)
-		}
+	if expectedRefusal(t, "update", r, c.ExpectedError) {
 		return
-	}
-	if len(r.Errors) > 0 {
-		t.Fatalf("update refused: %v", r.Errors.ToAggregate())
 	}
 	stored = r.Object
 	if st, ok := updated["status"]; ok {
@@ -305,14 +299,8 @@ func runUpdateCase(t *testing.T, v *Validator, crdName string, c crdCase) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.ExpectedStatusError != "" {
-			if len(r.Errors) == 0 || !strings.Contains(r.Errors.ToAggregate().Error(), c.ExpectedStatusError) {
-				t.Fatalf("status update: got %v, want an error containing %q", r.Errors.ToAggregate(), c.ExpectedStatusError)
-			}
+		if expectedRefusal(t, "status update", r, c.ExpectedStatusError) {
 			return
-		}
-		if len(r.Errors) > 0 {
-			t.Fatalf("status update refused: %v", r.Errors.ToAggregate())
 		}
 		stored = r.Object
 	} else if c.ExpectedStatusError != "" {
@@ -341,3 +329,20 @@ func runUpdateCase(t *testing.T, v *Validator, crdName string, c crdCase) {
 }
 
 func runtimeDeepCopy(m map[string]any) map[string]any { return k8sruntime.DeepCopyJSON(m) }
+
+// expectedRefusal checks an update's outcome against the case: with an
+// expected error, r must be refused with a message containing it (and the
+// case ends there: true); without one, r must be accepted.
+func expectedRefusal(t *testing.T, what string, r Result, expected string) bool {
+	t.Helper()
+	if expected != "" {
+		if len(r.Errors) == 0 || !strings.Contains(r.Errors.ToAggregate().Error(), expected) {
+			t.Fatalf("%s: got %v, want an error containing %q", what, r.Errors.ToAggregate(), expected)
+		}
+		return true
+	}
+	if len(r.Errors) > 0 {
+		t.Fatalf("%s refused: %v", what, r.Errors.ToAggregate())
+	}
+	return false
+}
