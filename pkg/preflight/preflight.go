@@ -129,11 +129,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Pool = mco.DefaultPoolName
 	}
 	defer func() { rep.Seconds = time.Since(start).Seconds() }()
-	// The rpm diff, the image checks and the push read the built image through
-	// containers/image's storage transport, which reopens the store (and, for
-	// overlay, its private mount of the driver's home) after build.Build shut
-	// it down. Shut it down again last, so no mount outlives the run.
-	defer shutdownStore(o.Build.Store)
 	fail := func(step string, err error) (*Report, error) {
 		rep.Status = StatusError
 		rep.Error = &ReportError{Step: step, Message: err.Error()}
@@ -447,10 +442,3 @@ func prepareManifests(o Options, pool string, pushed *push.Result) ([]outFile, e
 	return files, nil
 }
 
-// shutdownStore releases the store's driver (unmounting overlay's home) if a
-// store at those paths was opened in this process; errors are not the run's.
-func shutdownStore(so build.StoreOptions) {
-	if s, err := build.OpenStore(so); err == nil {
-		_, _ = s.Shutdown(false)
-	}
-}
