@@ -441,4 +441,3 @@ func prepareManifests(o Options, pool string, pushed *push.Result) ([]outFile, e
 	}
 	return files, nil
 }
-
