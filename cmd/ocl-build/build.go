@@ -65,6 +65,9 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	if err := setLibraryLogging(g.logLevel, stderr); err != nil {
 		return inputError(err)
 	}
+	if err := f.check(); err != nil {
+		return inputError(err)
+	}
 	var archive string
 	if f.output != "" {
 		p, ok := strings.CutPrefix(f.output, "oci-archive:")

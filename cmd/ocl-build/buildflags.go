@@ -30,6 +30,7 @@ type buildFlags struct {
 	httpsProxy     string
 	noProxy        string
 	keepContext    string
+	retry          retryFlags
 	// output is build's --output; preflight pushes instead.
 	output string
 }
@@ -54,6 +55,12 @@ func (f *buildFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.httpsProxy, "https-proxy", proxyEnv("HTTPS_PROXY"), "HTTPS_PROXY build arg (default from the environment)")
 	fl.StringVar(&f.noProxy, "no-proxy", proxyEnv("NO_PROXY"), "NO_PROXY build arg (default from the environment)")
 	fl.StringVar(&f.keepContext, "context", "", "also write the build context to this directory")
+	f.retry.register(fl, "pull")
+}
+
+// check rejects flag values that mean nothing, before any work starts.
+func (f *buildFlags) check() error {
+	return f.retry.check()
 }
 
 func proxyEnv(name string) string {
@@ -80,6 +87,9 @@ func (f *buildFlags) options(contextDir, tag string, logs io.Writer) build.Optio
 		Tag:        tag,
 		NoCache:    f.noCache,
 		Pull:       f.pull,
+
+		Retry:        f.retry.policy(),
+		StallTimeout: f.retry.stallTimeout(),
 
 		EntitlementDir: f.entitlementDir,
 		YumReposDir:    f.yumReposDir,

@@ -79,6 +79,9 @@ pullspec (or the image ID) is printed.`,
 	// One set of registry flags serves the base image pull and the push.
 	fl.Lookup("cert-dir").Usage += " (pull and push)"
 	fl.Lookup("tls-verify").Usage += " (pull and push)"
+	for _, name := range []string{"retry", "stall-timeout"} {
+		fl.Lookup(name).Usage = strings.Replace(fl.Lookup(name).Usage, "a pull", "a pull or push", 1)
+	}
 	fl.StringVar(&pf.push, "push", "", "push the built image to this registry reference (host[:port]/repo:tag)")
 	fl.StringVar(&pf.pushAuthFile, "push-authfile", "", "push credentials (the builder's push secret; default: --authfile)")
 	fl.StringVar(&pf.pushSpec, "push-spec", "", "renderedImagePushSpec of the written MachineOSConfig (default: --push)")
@@ -98,6 +101,9 @@ pullspec (or the image ID) is printed.`,
 func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *buildFlags, pf *preflightFlags) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if err := setLibraryLogging(g.logLevel, stderr); err != nil {
+		return inputError(err)
+	}
+	if err := bf.check(); err != nil {
 		return inputError(err)
 	}
 	switch pf.format {
@@ -140,7 +146,8 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		MOSC:              li.MOSC,
 		Build:             bf.options(bf.keepContext, bf.tag, stderr),
 		Push: push.Options{Dest: pf.push, AuthFile: pushAuth, CertDir: bf.reg.CertDir, TLSVerify: bf.tlsVerify,
-			RegistriesConf: bf.reg.RegistriesConf, SignaturePolicy: bf.reg.SignaturePolicy},
+			RegistriesConf: bf.reg.RegistriesConf, SignaturePolicy: bf.reg.SignaturePolicy,
+			Retries: bf.retry.policy().Retries, RetryDelay: bf.retry.delay, StallTimeout: bf.retry.stallTimeout()},
 		ManifestsDir: pf.manifestsDir, PushSpec: pf.pushSpec, PushSecretName: pf.pushSecret, BasePullSecretName: pf.basePullSecret,
 		WithPool: pf.withPool, WithSecrets: pf.withSecrets, Fallback: pf.fallback, Force: pf.force,
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/pkg/push"
 )
 
@@ -20,6 +19,7 @@ func init() { registerCommand("push", newPushCmd) }
 type pushFlags struct {
 	o         push.Options
 	tlsVerify bool
+	retry     retryFlags
 }
 
 func newPushCmd(g *globalOptions) *cobra.Command {
@@ -66,9 +66,7 @@ and name the registry and the operation; credentials are never printed.`,
 	fl.StringVar(&f.o.DigestFile, "digestfile", "", "write the manifest digest (sha256:...) to this file after a successful push")
 	fl.StringVar(&f.o.RegistriesConf, "registries-conf", "", "registries.conf to use instead of /etc/containers/registries.conf")
 	fl.StringVar(&f.o.SignaturePolicy, "signature-policy", "", "policy.json to use (default /etc/containers/policy.json, else accept anything as the cluster's build does)")
-	fl.IntVar(&f.o.Retries, "retry", push.DefaultRetries, "retries on transient registry failures (0: none)")
-	fl.DurationVar(&f.o.RetryDelay, "retry-delay", push.DefaultRetryDelay, "delay before the first retry; doubles each retry, at most 30s")
-	fl.DurationVar(&f.o.StallTimeout, "stall-timeout", regretry.DefaultStallTimeout, "give up an attempt that sent or received no data for this long, then retry (0: wait forever)")
+	f.retry.register(fl, "push")
 	return cmd
 }
 
@@ -77,23 +75,13 @@ func runPush(cmd *cobra.Command, g *globalOptions, f *pushFlags, src, dest strin
 	if err := setLibraryLogging(g.logLevel, stderr); err != nil {
 		return inputError(err)
 	}
-	if f.o.Retries < 0 {
-		return inputError(fmt.Errorf("--retry %d: want 0 or more", f.o.Retries))
-	}
-	if f.o.RetryDelay <= 0 {
-		return inputError(fmt.Errorf("--retry-delay %s: want a positive duration", f.o.RetryDelay))
-	}
-	if f.o.StallTimeout < 0 {
-		return inputError(fmt.Errorf("--stall-timeout %s: want a positive duration, or 0 for none", f.o.StallTimeout))
+	if err := f.retry.check(); err != nil {
+		return inputError(err)
 	}
 	o := f.o
 	o.Src, o.Dest, o.TLSVerify = src, dest, f.tlsVerify
-	if o.StallTimeout == 0 {
-		o.StallTimeout = -1 // as with --retry, the flag's 0 means none
-	}
-	if o.Retries == 0 {
-		o.Retries = -1 // the library reads 0 as "default"; the flag's 0 means none
-	}
+	p := f.retry.policy()
+	o.Retries, o.RetryDelay, o.StallTimeout = p.Retries, p.Delay, f.retry.stallTimeout()
 	if !g.quiet {
 		o.Progress = stderr
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/pkg/build/internal/sealedreexec"
 )
 
@@ -60,6 +61,13 @@ type Options struct {
 	// Pull is the pull policy for FROM images: missing (default), always,
 	// never, newer.
 	Pull string
+	// Retry paces retries of a pull that failed on a transient registry
+	// error (5xx, 429, a broken connection, a stall); the zero value is
+	// regretry's default (3 retries from 1 s, doubling).
+	Retry regretry.Policy
+	// StallTimeout gives up a pull attempt that received nothing for this
+	// long (0: regretry.DefaultStallTimeout, negative: never).
+	StallTimeout time.Duration
 
 	// Directories copied and mounted into every RUN like the operator's
 	// etc-pki-entitlement, etc-yum-repos-d and etc-pki-rpm-gpg volumes.
@@ -208,6 +216,15 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		return nil, err
 	}
 	sys.SignaturePolicyPath = policy
+	// Pulled blobs are staged on disk before they enter the store; a
+	// private directory we remove on every exit path means an interrupted
+	// pull leaves no partial blob behind, whatever containers/image does.
+	staging, err := os.MkdirTemp(bigFilesDir(), "ocl-build-pull-")
+	if err != nil {
+		return nil, fmt.Errorf("staging directory for pulls: %w", err)
+	}
+	defer os.RemoveAll(staging)
+	sys.BigFilesTemporaryDir = staging
 
 	var mounts []string
 	for _, m := range []struct{ src, dst string }{
@@ -297,6 +314,27 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		PullPushRetryDelay:      2 * time.Second,
 	}
 
+	if pull != define.PullNever {
+		refs, err := containerfileImages(cf, args)
+		if err != nil {
+			return nil, err
+		}
+		err = pullImages(ctx, store, refs.Pull, pullSettings{
+			policy: pullName(pull), retry: o.Retry, stall: o.StallTimeout, sys: sys, progress: progress,
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("build interrupted: %w", ctx.Err())
+			}
+			return nil, err
+		}
+		if len(refs.Left) == 0 {
+			// Everything is in the store now; buildah must not fetch it
+			// again without our retries (always, newer).
+			bo.PullPolicy = define.PullIfMissing
+		}
+	}
+
 	type built struct {
 		id  string
 		err error
@@ -370,6 +408,27 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// bigFilesDir is where pulled blobs are staged: $TMPDIR when set, else
+// /var/tmp as podman does (a tmpfs /tmp may be too small for a base image).
+func bigFilesDir() string {
+	if d := os.Getenv("TMPDIR"); d != "" {
+		return d
+	}
+	return "/var/tmp"
+}
+
+func pullName(p define.PullPolicy) string {
+	switch p {
+	case define.PullAlways:
+		return PullAlways
+	case define.PullIfNewer:
+		return PullNewer
+	case define.PullNever:
+		return PullNever
+	}
+	return PullMissing
 }
 
 func pullPolicy(s string) (define.PullPolicy, error) {

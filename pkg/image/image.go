@@ -60,13 +60,24 @@ type Limits struct {
 	MaxLayerBytes int64
 	// MaxFileBytes caps a single file a caller asks to keep (e.g. an rpmdb).
 	MaxFileBytes int64
-	// MaxEntries caps the number of tar entries in one layer.
+	// MaxEntries caps the number of tar entries in one layer, and the number
+	// of directories its index records (so memory stays proportional to it).
 	MaxEntries int
+	// MaxPathBytes caps an entry's name and link target. Indexing records
+	// every ancestor directory of a name, so a megabyte-long name would cost
+	// quadratic time; Linux's PATH_MAX is far below any real need to exceed.
+	MaxPathBytes int
 }
 
 // DefaultLimits: far above any real RHCOS layer (the whole OS is ~4 GiB
 // uncompressed, its rpmdb ~30 MiB), far below what exhausts a laptop.
-var DefaultLimits = Limits{MaxLayerBytes: 64 << 30, MaxFileBytes: 2 << 30, MaxEntries: 10_000_000}
+// A tar entry's extended header (PAX records, GNU long name or link) is
+// bounded separately by archive/tar at MaxTarHeaderBytes: ErrHeaderTooLarge.
+var DefaultLimits = Limits{MaxLayerBytes: 64 << 30, MaxFileBytes: 2 << 30, MaxEntries: 10_000_000, MaxPathBytes: 4096}
+
+// MaxTarHeaderBytes is archive/tar's own bound on one entry's PAX header or
+// GNU long name/link data (not configurable; larger ones are ErrHeaderTooLarge).
+const MaxTarHeaderBytes = 1 << 20
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxLayerBytes <= 0 {
@@ -77,6 +88,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxEntries <= 0 {
 		l.MaxEntries = DefaultLimits.MaxEntries
+	}
+	if l.MaxPathBytes <= 0 {
+		l.MaxPathBytes = DefaultLimits.MaxPathBytes
 	}
 	return l
 }
@@ -343,6 +357,17 @@ func decompressLimited(rc io.ReadCloser, max int64) (io.ReadCloser, error) {
 
 // ErrLayerTooLarge is returned once a layer decompresses beyond MaxLayerBytes.
 var ErrLayerTooLarge = errors.New("layer exceeds the decompressed size limit")
+
+// The other per-layer limits, each named in the error that hits it.
+var (
+	// ErrFileTooLarge: a file to keep is bigger than MaxFileBytes.
+	ErrFileTooLarge = errors.New("file exceeds the kept-file size limit")
+	// ErrTooManyEntries: more than MaxEntries entries or recorded directories.
+	ErrTooManyEntries = errors.New("layer exceeds the entry limit")
+	// ErrHeaderTooLarge: an entry's name or link target is over MaxPathBytes,
+	// or its PAX/GNU extended header over MaxTarHeaderBytes.
+	ErrHeaderTooLarge = errors.New("tar header exceeds the header size limit")
+)
 
 type limitedReadCloser struct {
 	r     io.ReadCloser

@@ -107,18 +107,18 @@ func indexTar(ctx context.Context, open func() (io.ReadCloser, error), keep Keep
 		dir = strings.TrimSuffix(dir, "/")
 		if base == opaqueMarker {
 			ix.Opaque = append(ix.Opaque, dir)
-			ix.addDirs(dir)
-			return nil
+			return ix.addDirsLimited(dir, limits)
 		}
 		if strings.HasPrefix(base, whiteoutPrefix) {
 			ix.Whiteouts = append(ix.Whiteouts, path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix)))
-			ix.addDirs(dir)
-			return nil
+			return ix.addDirsLimited(dir, limits)
 		}
 		if p == "" { // the root itself
 			return nil
 		}
-		ix.addDirs(dir)
+		if err := ix.addDirsLimited(dir, limits); err != nil {
+			return err
+		}
 		switch h.Typeflag {
 		case tar.TypeDir:
 			ix.Dirs[p] = true
@@ -186,6 +186,17 @@ func indexTar(ctx context.Context, open func() (io.ReadCloser, error), keep Keep
 	return ix, nil
 }
 
+// addDirsLimited records dir and its ancestors, failing once the index holds
+// more directories than MaxEntries (names without directory entries could
+// otherwise multiply the index's memory by their depth).
+func (ix *LayerIndex) addDirsLimited(dir string, limits Limits) error {
+	ix.addDirs(dir)
+	if len(ix.Dirs) > limits.MaxEntries {
+		return fmt.Errorf("%w: more than %d directories", ErrTooManyEntries, limits.MaxEntries)
+	}
+	return nil
+}
+
 func (ix *LayerIndex) addDirs(dir string) {
 	for dir != "" && dir != "." && !ix.Dirs[dir] {
 		ix.Dirs[dir] = true
@@ -195,7 +206,7 @@ func (ix *LayerIndex) addDirs(dir string) {
 
 func keepFile(r io.Reader, size int64, mode fs.FileMode, spoolDir string, limits Limits) (*KeptFile, error) {
 	if size > limits.MaxFileBytes {
-		return nil, fmt.Errorf("file of %d bytes exceeds the %d byte limit", size, limits.MaxFileBytes)
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFileTooLarge, size, limits.MaxFileBytes)
 	}
 	k := &KeptFile{Size: size, Mode: mode}
 	if size <= MemoryFileLimit || spoolDir == "" {
@@ -233,7 +244,7 @@ func scanTar(ctx context.Context, open func() (io.ReadCloser, error), limits Lim
 			return ctx.Err()
 		}
 		if n >= limits.MaxEntries {
-			return fmt.Errorf("more than %d entries", limits.MaxEntries)
+			return fmt.Errorf("%w: more than %d entries", ErrTooManyEntries, limits.MaxEntries)
 		}
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -245,8 +256,15 @@ func scanTar(ctx context.Context, open func() (io.ReadCloser, error), limits Lim
 			}
 			return nil
 		}
+		if errors.Is(err, tar.ErrFieldTooLong) {
+			return fmt.Errorf("%w: extended header over %d bytes (%w)", ErrHeaderTooLarge, MaxTarHeaderBytes, err)
+		}
 		if err != nil {
 			return fmt.Errorf("reading tar: %w", err)
+		}
+		if len(h.Name) > limits.MaxPathBytes || len(h.Linkname) > limits.MaxPathBytes {
+			return fmt.Errorf("%w: entry name of %d bytes or link target of %d bytes, limit %d",
+				ErrHeaderTooLarge, len(h.Name), len(h.Linkname), limits.MaxPathBytes)
 		}
 		if err := fn(h, CleanPath(h.Name), tr); err != nil {
 			return err

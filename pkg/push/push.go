@@ -191,9 +191,9 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	var counts blobCounter
 	progress := make(chan types.ProgressProperties, 64)
 	countsDone := make(chan struct{})
-	watch := newStallWatch(o.StallTimeout)
+	watch := regretry.NewCopyWatch(o.StallTimeout, "starting the push", "sending")
 	go func() {
-		counts.consume(watch.relay(progress))
+		counts.consume(watch.Relay(progress))
 		close(countsDone)
 	}()
 
@@ -207,7 +207,7 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	var manifestBytes []byte
 	for attempt := 0; ; attempt++ {
 		res.Attempts = attempt + 1
-		actx, settle := watch.attempt(ctx)
+		actx, settle := watch.Attempt(ctx)
 		manifestBytes, err = copy.Image(actx, pc, destRef, srcRef, copyOpts)
 		err = settle(err)
 		if err == nil || attempt >= retries || !regretry.IsTransient(err) || ctx.Err() != nil {

@@ -278,20 +278,3 @@ func copyAll(w interface{ Write([]byte) (int, error) }, r interface{ Read([]byte
 		}
 	}
 }
-
-// knownGap is called when a test has just found a defect that another
-// area owns and that docs/reliability.md lists as open. By default the
-// test is then skipped with the reason (so `make test` stays green while
-// the gap is recorded); OCL_RELIABILITY_STRICT=1 makes it fail instead.
-// A gap that is fixed simply stops calling knownGap: the test passes.
-func knownGap(t *testing.T, why string) {
-	t.Helper()
-	if why == "" {
-		return
-	}
-	if os.Getenv("OCL_RELIABILITY_STRICT") != "" {
-		t.Errorf("known gap: %s", why)
-		return
-	}
-	t.Skipf("KNOWN GAP (set OCL_RELIABILITY_STRICT=1 to fail): %s", why)
-}

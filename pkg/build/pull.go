@@ -1,0 +1,267 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/containers/image/v5/copy"
+	"github.com/containers/image/v5/docker"
+	"github.com/containers/image/v5/docker/reference"
+	"github.com/containers/image/v5/signature"
+	istorage "github.com/containers/image/v5/storage"
+	"github.com/containers/image/v5/types"
+	"github.com/containers/storage"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/ocl-build/ocl-build/internal/regretry"
+)
+
+// Why pull before buildah does: buildah retries a failed pull only when
+// containers/common's heuristic calls the error retryable, and that
+// heuristic does not know containers/image's "unexpected HTTP status"
+// errors, so one 503 or 429 from a registry fails the whole build. Nor does
+// anything in containers/image notice a registry that stops sending. The
+// images a Containerfile names are therefore pulled here, with the retry
+// rules and the stall watchdog push and rpmdiff use; buildah then finds
+// them in the store.
+
+// imageRefs are the images a Containerfile pulls.
+type imageRefs struct {
+	// Pull are fully qualified references we can pull ourselves.
+	Pull []string
+	// Left are those we cannot: short names (registries.conf decides
+	// where they come from) and names built from ARGs we cannot resolve.
+	// buildah pulls these under the build's own pull policy.
+	Left []string
+}
+
+// containerfileImages lists the images the Containerfile at path pulls:
+// FROM images that are not earlier stages or scratch, and images named by
+// COPY --from and RUN --mount from=. args are the build args; ARGs
+// declared before the first FROM supply defaults.
+func containerfileImages(path string, args map[string]string) (imageRefs, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return imageRefs{}, err
+	}
+	defer f.Close()
+	res, err := parser.Parse(f)
+	if err != nil {
+		return imageRefs{}, fmt.Errorf("%s: %w", path, err)
+	}
+	global := map[string]string{}
+	seenFrom := false
+	stages := map[string]bool{}
+	nstages := 0
+	var refs imageRefs
+	seen := map[string]bool{}
+	add := func(name string, vars map[string]string) {
+		name, ok := expandArgs(name, vars)
+		if name == "" || seen[name] {
+			return
+		}
+		lower := strings.ToLower(name)
+		if stages[lower] || lower == "scratch" {
+			return
+		}
+		if n, err := strconv.Atoi(name); err == nil && n >= 0 && n < nstages {
+			return // COPY --from=0: a stage by index
+		}
+		seen[name] = true
+		if ok && qualified(name) {
+			refs.Pull = append(refs.Pull, name)
+		} else {
+			refs.Left = append(refs.Left, name)
+		}
+	}
+	for _, n := range res.AST.Children {
+		switch strings.ToLower(n.Value) {
+		case "arg":
+			if seenFrom || n.Next == nil {
+				continue
+			}
+			for a := n.Next; a != nil; a = a.Next {
+				k, v, _ := strings.Cut(a.Value, "=")
+				global[k] = strings.Trim(v, `"'`)
+			}
+		case "from":
+			seenFrom = true
+			if n.Next == nil {
+				continue
+			}
+			add(n.Next.Value, buildVars(global, args))
+			if as := n.Next.Next; as != nil && strings.EqualFold(as.Value, "as") && as.Next != nil {
+				stages[strings.ToLower(as.Next.Value)] = true
+			}
+			nstages++
+		case "copy", "run":
+			for _, fl := range n.Flags {
+				if v, ok := strings.CutPrefix(fl, "--from="); ok {
+					add(v, buildVars(global, args))
+				}
+				if v, ok := strings.CutPrefix(fl, "--mount="); ok {
+					for _, kv := range strings.Split(v, ",") {
+						if from, ok := strings.CutPrefix(kv, "from="); ok {
+							add(from, buildVars(global, args))
+						}
+					}
+				}
+			}
+		}
+	}
+	return refs, nil
+}
+
+func buildVars(global, args map[string]string) map[string]string {
+	m := make(map[string]string, len(global)+len(args))
+	for k, v := range global {
+		m[k] = v
+	}
+	for k, v := range args {
+		if _, declared := global[k]; declared {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// expandArgs substitutes $VAR and ${VAR}; ok is false when a variable is
+// unknown (the name is then only buildah's to resolve).
+func expandArgs(s string, vars map[string]string) (string, bool) {
+	if !strings.Contains(s, "$") {
+		return s, true
+	}
+	ok := true
+	out := os.Expand(s, func(k string) string {
+		v, found := vars[k]
+		if !found {
+			ok = false
+		}
+		return v
+	})
+	return out, ok
+}
+
+// qualified reports whether name names its registry (a domain with a dot
+// or a port, or localhost), so no short-name resolution is involved.
+func qualified(name string) bool {
+	first, _, found := strings.Cut(name, "/")
+	if !found {
+		return false
+	}
+	if !strings.ContainsAny(first, ".:") && first != "localhost" {
+		return false
+	}
+	_, err := reference.ParseNormalizedNamed(name)
+	return err == nil
+}
+
+// pullSettings are how pullImages works.
+type pullSettings struct {
+	policy   string // PullMissing, PullAlways, PullNewer (never does not pull)
+	retry    regretry.Policy
+	stall    time.Duration
+	sys      *types.SystemContext
+	progress io.Writer // copy's report and retry notices
+}
+
+// pullImages brings each image into the store under the pull policy:
+// missing pulls what the store lacks; always and newer fetch the manifest
+// again (layers already stored are not fetched). Transient registry
+// failures are retried and a stalled transfer is given up and retried.
+// A cancelled ctx ends it once containers/image has cleaned up.
+func pullImages(ctx context.Context, store storage.Store, images []string, s pullSettings) error {
+	if len(images) == 0 {
+		return nil
+	}
+	pol, err := signature.DefaultPolicy(s.sys)
+	if err != nil {
+		return err
+	}
+	pc, err := signature.NewPolicyContext(pol)
+	if err != nil {
+		return err
+	}
+	defer pc.Destroy()
+	for _, name := range images {
+		if s.policy == PullMissing {
+			if _, err := storedDigest(store, name); err == nil {
+				continue
+			}
+		}
+		if err := pullOne(ctx, store, pc, name, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func pullOne(ctx context.Context, store storage.Store, pc *signature.PolicyContext, name string, s pullSettings) error {
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return fmt.Errorf("image %q: %w", name, err)
+	}
+	src, err := docker.NewReference(named)
+	if err != nil {
+		return fmt.Errorf("image %q: %w", name, err)
+	}
+	dst, err := istorage.Transport.NewStoreReference(store, named, "")
+	if err != nil {
+		return fmt.Errorf("image %q: %w", name, err)
+	}
+	where := "pulling " + name
+	report := s.progress
+	if report == nil {
+		report = io.Discard
+	}
+	policy := s.retry.Normalized()
+	watch := regretry.NewCopyWatch(s.stall, "reading the manifest", "fetching")
+	events := make(chan types.ProgressProperties, 64)
+	drained := make(chan struct{})
+	go func() {
+		for range watch.Relay(events) {
+		}
+		close(drained)
+	}()
+	defer func() {
+		close(events)
+		<-drained
+	}()
+	opts := &copy.Options{
+		ReportWriter:     report,
+		SourceCtx:        s.sys,
+		DestinationCtx:   s.sys,
+		Progress:         events,
+		ProgressInterval: 500 * time.Millisecond,
+	}
+	for attempt := 0; ; attempt++ {
+		actx, settle := watch.Attempt(ctx)
+		_, err = copy.Image(actx, pc, dst, src, opts)
+		err = settle(err)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", where, ctx.Err())
+		}
+		if attempt >= policy.Retries || !regretry.IsTransient(err) {
+			if attempt > 0 {
+				return fmt.Errorf("%s: %w (%d attempts)", where, err, attempt+1)
+			}
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		wait := policy.Backoff(attempt)
+		fmt.Fprintf(report, "%s: %v; retrying in %s (%d/%d)\n", where, err, wait, attempt+1, policy.Retries)
+		if !policy.Retry(ctx, attempt, err) {
+			if ctx.Err() != nil {
+				return fmt.Errorf("%s: %w while waiting to retry after: %v", where, ctx.Err(), err)
+			}
+			return fmt.Errorf("%s: %w (%d attempts)", where, err, attempt+1)
+		}
+	}
+}
