@@ -119,10 +119,12 @@ func TestBuildDrivers(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(repos, "test.repo"), []byte("[test]\nbaseurl=http://127.0.0.1/\n"), 0o600))
 	gpg := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(gpg, "RPM-GPG-KEY-test"), []byte("key\n"), 0o600))
+	ent := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(ent, "4242-key.pem"), []byte("entitlement\n"), 0o644))
 
 	cf := "FROM " + reg.BaseImage + `
 RUN echo built > /hello && cat /etc/yum.repos.d/test.repo > /seen-repo && stat -c %a /etc/yum.repos.d/test.repo > /repo-mode 2>/dev/null || ls -l /etc/yum.repos.d/test.repo > /repo-mode
-RUN echo "proxy=$HTTP_PROXY no=$NO_PROXY" > /proxy && cat /etc/pki/rpm-gpg/RPM-GPG-KEY-test > /seen-gpg && test ! -e /etc/pki/entitlement/x
+RUN echo "proxy=$HTTP_PROXY no=$NO_PROXY" > /proxy && cat /etc/pki/rpm-gpg/RPM-GPG-KEY-test > /seen-gpg && cat /etc/pki/entitlement/4242-key.pem > /seen-ent && stat -c %a /etc/pki/entitlement/4242-key.pem > /ent-mode
 LABEL io.ocl-build.test.label=yes
 `
 	for _, driver := range []string{DriverOverlay, DriverVFS} {
@@ -137,11 +139,13 @@ LABEL io.ocl-build.test.label=yes
 				Tag:         "localhost/ocl-build/worker:latest",
 				YumReposDir: repos,
 				RPMGPGDir:   gpg,
-				HTTPProxy:   "http://proxy.example:3128",
-				NoProxy:     ".cluster.local",
-				BaseImage:   reg.BaseImage,
-				Out:         &out,
-				OCIArchive:  filepath.Join(t.TempDir(), "image.tar"),
+				// A RUN (as root) reads the private 0600 copy.
+				EntitlementDir: ent,
+				HTTPProxy:      "http://proxy.example:3128",
+				NoProxy:        ".cluster.local",
+				BaseImage:      reg.BaseImage,
+				Out:            &out,
+				OCIArchive:     filepath.Join(t.TempDir(), "image.tar"),
 			}
 			res, err := Build(context.Background(), opts)
 			if err != nil {
@@ -163,6 +167,8 @@ LABEL io.ocl-build.test.label=yes
 				"hello":     "built\n",
 				"seen-repo": "[test]\nbaseurl=http://127.0.0.1/\n",
 				"seen-gpg":  "key\n",
+				"seen-ent":  "entitlement\n",
+				"ent-mode":  "600\n",
 				"proxy":     "proxy=http://proxy.example:3128 no=.cluster.local\n",
 			} {
 				got, ok := readImageFile(t, so, res.ImageID, path)
@@ -173,6 +179,9 @@ LABEL io.ocl-build.test.label=yes
 			// The operator's mounts are transient: nothing of them is committed.
 			if _, ok := readImageFile(t, so, res.ImageID, "etc/yum.repos.d/test.repo"); ok {
 				t.Error("the yum.repos.d mount leaked into the image")
+			}
+			if _, ok := readImageFile(t, so, res.ImageID, "etc/pki/entitlement/4242-key.pem"); ok {
+				t.Error("the entitlement mount leaked into the image")
 			}
 			if mode, _ := readImageFile(t, so, res.ImageID, "repo-mode"); strings.TrimSpace(mode) != "755" {
 				t.Errorf("mounted repo file mode %q, want 755 as the operator sets", mode)
@@ -335,5 +344,30 @@ func TestStageMountModes(t *testing.T) {
 	}
 	if _, err := stageMount(t.TempDir(), filepath.Join(src, "missing"), YumReposMountPoint); err == nil || !strings.Contains(err.Error(), YumReposMountPoint) {
 		t.Errorf("missing dir: %v", err)
+	}
+}
+
+// The entitlement is a credential: its copy is private (0700/0600), even
+// when the admin's own files are world-readable.
+func TestStageMountEntitlementPrivate(t *testing.T) {
+	src := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(src, "sub"), 0o755))
+	must(t, os.WriteFile(filepath.Join(src, "4242-key.pem"), []byte("key"), 0o644))
+	must(t, os.WriteFile(filepath.Join(src, "sub", "4242.pem"), []byte("cert"), 0o755))
+	spec, err := stageMount(t.TempDir(), src, EntitlementMountPoint)
+	must(t, err)
+	dir := strings.Split(spec, ":")[0]
+	want := map[string]os.FileMode{"": 0o700, "sub": 0o700, "4242-key.pem": 0o600, "sub/4242.pem": 0o600}
+	for p, mode := range want {
+		fi, err := os.Lstat(filepath.Join(dir, p))
+		must(t, err)
+		if fi.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v, want %v", p, fi.Mode().Perm(), mode)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "sub", "4242.pem"))
+	must(t, err)
+	if string(b) != "cert" {
+		t.Errorf("copy holds %q", b)
 	}
 }

@@ -16,11 +16,18 @@ const (
 	RPMGPGMountPoint      = "/etc/pki/rpm-gpg"
 )
 
-// stageMount copies src into a fresh 0700 directory under tmp and makes
-// everything in the copy 0755, as the cluster's build script does before
-// handing the copy to buildah with --volume copy:dst:z,rw. The copy keeps the
-// admin's files safe from RUN steps that write to the mount.
+// stageMount copies src into a fresh directory under tmp and hands the
+// copy to buildah as --volume copy:dst:z,rw, as the cluster's build script
+// does; the copy keeps the admin's files safe from RUN steps that write to
+// the mount. The cluster makes everything in the copy 0755, and so do we
+// for repo files and GPG keys. The entitlement is a client key: its copy is
+// 0600 files in 0700 directories (RUN steps run as root, so dnf still reads
+// it; a step under a non-root USER cannot, which is the point).
 func stageMount(tmp, src, dst string) (string, error) {
+	dirMode, fileMode := os.FileMode(0o755), os.FileMode(0o755)
+	if dst == EntitlementMountPoint {
+		dirMode, fileMode = 0o700, 0o600
+	}
 	fi, err := os.Stat(src)
 	if err != nil {
 		return "", fmt.Errorf("mount for %s: %w", dst, err)
@@ -46,7 +53,7 @@ func stageMount(tmp, src, dst string) (string, error) {
 			if rel == "." {
 				return nil
 			}
-			return os.Mkdir(to, 0o755)
+			return os.Mkdir(to, dirMode)
 		case d.Type()&fs.ModeSymlink != 0:
 			// Config maps and secrets arrive as files; follow links the
 			// way `cp -r` of a kubelet volume would see them.
@@ -57,9 +64,9 @@ func stageMount(tmp, src, dst string) (string, error) {
 			if fi.IsDir() {
 				return fmt.Errorf("%s: symlink to a directory is not supported", p)
 			}
-			return copyFile(p, to)
+			return copyFile(p, to, fileMode)
 		case d.Type().IsRegular():
-			return copyFile(p, to)
+			return copyFile(p, to, fileMode)
 		default:
 			return fmt.Errorf("%s: not a regular file or directory", p)
 		}
@@ -67,20 +74,21 @@ func stageMount(tmp, src, dst string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("copying %s for %s: %w", src, dst, err)
 	}
-	// The top directory too: RUN steps may run as any user.
-	if err := os.Chmod(dir, 0o755); err != nil {
+	// The top directory too (MkdirTemp made it 0700).
+	if err := os.Chmod(dir, dirMode); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%s:%s:z,rw", dir, dst), nil
 }
 
-func copyFile(from, to string) error {
+func copyFile(from, to string, mode os.FileMode) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	// Created with at most the final mode, so no copy is ever wider.
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
 	}
@@ -91,5 +99,5 @@ func copyFile(from, to string) error {
 	if err := out.Close(); err != nil {
 		return err
 	}
-	return os.Chmod(to, 0o755) // umask-proof
+	return os.Chmod(to, mode) // umask-proof
 }

@@ -60,8 +60,11 @@ func containerfileImages(path string, args map[string]string) (imageRefs, error)
 	nstages := 0
 	var refs imageRefs
 	seen := map[string]bool{}
-	add := func(name string, vars map[string]string) {
-		name, ok := expandArgs(name, vars)
+	add := func(raw string, vars map[string]string) {
+		name, ok := expandArgs(raw, vars)
+		if !ok {
+			name = raw // unresolved: as written, for buildah to resolve
+		}
 		if name == "" || seen[name] {
 			return
 		}

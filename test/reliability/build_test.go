@@ -434,9 +434,8 @@ func TestBuildConcurrentSameStore(t *testing.T) {
 }
 
 // privateCopies counts the files under tmp holding secret and fails the
-// test for any that another user could read: some directory between tmp
-// and the file must shut out group and others (the cluster's 0755 modes
-// on the staged copy itself are kept, behind a 0700 parent).
+// test for any that is not 0600 inside a 0700 directory: the rule
+// for temp copies of credentials.
 func privateCopies(t *testing.T, tmp, secret string) int {
 	t.Helper()
 	n := 0
@@ -449,16 +448,11 @@ func privateCopies(t *testing.T, tmp, secret string) int {
 			return nil
 		}
 		n++
-		private := fi.Mode().Perm()&0o077 == 0
-		for d := filepath.Dir(p); !private && strings.HasPrefix(d, tmp) && d != tmp; d = filepath.Dir(d) {
-			if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o077 == 0 {
-				private = true
-			}
-		}
-		if !private {
-			t.Errorf("credential copy %s (mode %v) is reachable by other users", p, fi.Mode().Perm())
+		dir, derr := os.Stat(filepath.Dir(p))
+		if fi.Mode().Perm() != 0o600 || derr != nil || dir.Mode().Perm() != 0o700 {
+			t.Errorf("credential copy %s is mode %v in a %v directory, want 0600 in 0700", p, fi.Mode().Perm(), dir.Mode().Perm())
 		} else {
-			t.Logf("credential copy %s: mode %v behind a private directory", p, fi.Mode().Perm())
+			t.Logf("credential copy %s: mode %v in a %v directory", p, fi.Mode().Perm(), dir.Mode().Perm())
 		}
 		return nil
 	})
