@@ -95,8 +95,8 @@ type Entry struct {
 }
 
 // Tar writes the entries as one uncompressed tar stream without its end
-// marker. It panics on an
-// entry archive/tar refuses, which is a bug in a seed, not an input.
+// marker. It panics on an entry archive/tar refuses: a bug in a seed, not
+// an input.
 func Tar(es ...Entry) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -192,7 +192,7 @@ func hugeSize(name string, format tar.Format) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Typeflag: tar.TypeReg, Size: 1 << 62, Format: format}); err != nil {
-		panic(fmt.Sprintf("fuzzseed: %s: %v", name, err)) // short names only
+		panic(fmt.Sprintf("fuzzseed: %s: %v", name, err))
 	}
 	tw.Write([]byte("junk"))
 	return buf.Bytes() // no Close: the claimed body never comes

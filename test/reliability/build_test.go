@@ -265,6 +265,16 @@ func startBin(t *testing.T, home string, args ...string) *proc {
 	return pr
 }
 
+// exited reports whether the process has ended.
+func (pr *proc) exited() bool {
+	select {
+	case <-pr.done:
+		return true
+	default:
+		return false
+	}
+}
+
 func (pr *proc) errText() string {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()

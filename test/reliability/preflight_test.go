@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,5 +125,85 @@ func TestPreflightInterruptDuringPush(t *testing.T) {
 	r := run(t, runOpts{home: home, timeout: 4 * time.Minute}, args...)
 	if r.code != 0 {
 		t.Fatalf("preflight after the interrupt:\n%s", tail(r.String(), 4000))
+	}
+}
+
+// SIGINT or SIGTERM at each phase of preflight before the push (the push
+// is TestPreflightInterruptDuringPush): the base-image pull, a RUN step
+// and the final commit. Each time the process ends within 10 s with
+// 128+signal, leaves no build container, mount or temp file (the
+// entitlement copy included), writes no manifest, and a second run on
+// the same store succeeds.
+func TestPreflightInterruptPhases(t *testing.T) {
+	for _, c := range []struct {
+		phase string
+		sig   syscall.Signal
+		cf    string
+		rules []faultproxy.Rule
+		// ready reports that the phase is under way.
+		ready func(p *proxied, stderr string) bool
+	}{
+		{phase: "pull", sig: syscall.SIGTERM,
+			cf:    "FROM configs AS final\nRUN echo pulled > /etc/ocl-phase\n",
+			rules: []faultproxy.Rule{{Name: "stall", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Stall, AfterBytes: 64 << 10, MinBody: 1 << 20, Times: 1}},
+			ready: func(p *proxied, _ string) bool { return p.Hits("stall") > 0 }},
+		{phase: "run", sig: syscall.SIGINT,
+			cf:    "FROM configs AS final\nRUN echo ocl-phase-sleeping && sleep 120\n",
+			ready: func(_ *proxied, stderr string) bool { return strings.Count(stderr, "ocl-phase-sleeping") >= 2 }},
+		{phase: "commit", sig: syscall.SIGTERM,
+			// 512 MiB of new file: the final commit takes seconds.
+			cf:    "FROM configs AS final\nRUN dd if=/dev/zero of=/var/ocl-phase-big bs=1M count=512 status=none && echo ocl-phase-written\n",
+			ready: func(_ *proxied, stderr string) bool { return strings.Contains(stderr, "] COMMIT ") }},
+	} {
+		t.Run(c.phase, func(t *testing.T) {
+			p := proxy(t, world.ReleaseRegistry)
+			_ = p.SetRules(c.rules...)
+			s := newStore(t)
+			home := t.TempDir()
+			manifests := t.TempDir()
+			ent := t.TempDir()
+			token := "ENTITLEMENT-KEY-" + c.phase + "-" + fmt.Sprint(time.Now().UnixNano())
+			mustWrite(t, filepath.Join(ent, "4242-key.pem"), token)
+			cf := containerfile(t, c.cf)
+			args := append([]string{"preflight", "--containerfile", cf, "--base-image", p.ref(world.BaseImage),
+				"--authfile", p.authFile, "--cert-dir", p.certDir, "--yum-repos-dir", world.YumReposDir,
+				"--entitlement-dir", ent, "--manifests-dir", manifests, "--push-spec", "registry.example/ocl/phase:latest",
+				"--tag", "localhost/ocl-reliability/phase-" + c.phase + ":latest"}, s.flags()...)
+			pr := startBin(t, home, args...)
+			if !waitFor(3*time.Minute, func() bool { return c.ready(p, pr.errText()) || pr.exited() }) || pr.exited() {
+				t.Fatalf("the %s phase never started (exit %d):\n%s", c.phase, pr.code, tail(pr.errText(), 3000))
+			}
+			if c.phase == "run" {
+				time.Sleep(300 * time.Millisecond)
+				if privateCopies(t, tmpDirFor(home), token) == 0 {
+					t.Errorf("no staged copy of the entitlement found in TMPDIR during the RUN step")
+				}
+			}
+			code, took := interrupt(t, pr, c.sig)
+			afterInterrupt(t, s, home, c.sig, code, took, pr.errText())
+			if strings.Contains(pr.errText(), "ocl-phase-written") && c.phase == "commit" && strings.Contains(pr.errText(), "Successfully tagged") {
+				t.Errorf("the commit finished before the signal: the test proved nothing")
+			}
+			if n := privateCopies(t, tmpDirFor(home), token); n > 0 {
+				t.Errorf("%d copies of the entitlement left after %s", n, c.sig)
+			}
+			if ents, _ := os.ReadDir(manifests); len(ents) > 0 {
+				t.Errorf("--manifests-dir got %d files from an interrupted run", len(ents))
+			}
+
+			_ = p.SetRules()
+			second := containerfile(t, "FROM configs AS final\nRUN echo second > /etc/ocl-phase\n")
+			args[2] = second
+			r := run(t, runOpts{home: home, timeout: 4 * time.Minute}, args...)
+			if r.code != 0 {
+				t.Fatalf("preflight after the interrupt:\n%s", tail(r.String(), 4000))
+			}
+			if _, err := os.Stat(filepath.Join(manifests, "machineosconfig.yaml")); err != nil {
+				t.Errorf("the second run wrote no MachineOSConfig: %v", err)
+			}
+			if l := leftovers(t, home); len(l) > 0 {
+				t.Errorf("the second run left %v in TMPDIR", l)
+			}
+		})
 	}
 }
