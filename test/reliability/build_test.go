@@ -133,9 +133,20 @@ func TestBuildPullPersistentFault(t *testing.T) {
 	_ = p.SetRules(faultproxy.Rule{Name: "503", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Status, Code: 503})
 	s := newStore(t)
 	cf := containerfile(t, "LABEL io.ocl-build.test=pull-persistent\n")
-	r := run(t, runOpts{timeout: 2 * time.Minute}, buildArgs(p, s, cf, "localhost/ocl-reliability/pullfail:latest", "--retry", "2", "--retry-delay", "200ms")...)
+	// --output's archive from an earlier run must survive the failure whole.
+	outDir := t.TempDir()
+	archive := filepath.Join(outDir, "image.tar")
+	mustWrite(t, archive, "previous archive\n")
+	r := run(t, runOpts{timeout: 2 * time.Minute}, buildArgs(p, s, cf, "localhost/ocl-reliability/pullfail:latest",
+		"--retry", "2", "--retry-delay", "200ms", "--output", "oci-archive:"+archive)...)
 	if r.code != 2 {
 		t.Fatalf("want exit 2\n%s", tail(r.String(), 3000))
+	}
+	if b, _ := os.ReadFile(archive); string(b) != "previous archive\n" {
+		t.Errorf("--output archive changed by a failed build (%d bytes)", len(b))
+	}
+	if ents, _ := os.ReadDir(outDir); len(ents) != 1 {
+		t.Errorf("stray files beside the --output archive: %d entries", len(ents))
 	}
 	if r.elapsed > 30*time.Second {
 		t.Errorf("gave up only after %s (backoff 0.2 + 0.4 s)", r.elapsed)
