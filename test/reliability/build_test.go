@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"fmt"
 	"os"
@@ -421,30 +422,50 @@ func TestBuildInterruptDuringRun(t *testing.T) {
 	}
 }
 
-// Two builds at once on one store: containers/storage locking lets both
-// finish.
-func TestBuildConcurrentSameStore(t *testing.T) {
+// Two preflight runs at once on one store (and one layer cache, one
+// HOME): containers/storage locking lets both build, diff and write their
+// manifests, each with its own image.
+func TestPreflightConcurrentSameStore(t *testing.T) {
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules()
 	s := newStore(t)
+	home := t.TempDir()
 	var wg sync.WaitGroup
 	res := make([]result, 2)
+	dirs := make([]string, 2)
 	for i := range res {
+		dirs[i] = t.TempDir()
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			cf := containerfile(t, "RUN echo concurrent "+string(rune('a'+i))+" > /etc/ocl-concurrent\n")
-			res[i] = run(t, runOpts{timeout: 4 * time.Minute}, buildArgs(p, s, cf, "localhost/ocl-reliability/conc"+string(rune('a'+i))+":latest", "--quiet")...)
+			name := string(rune('a' + i))
+			cf := containerfile(t, "FROM configs AS final\nRUN echo concurrent "+name+" > /etc/ocl-concurrent\n")
+			args := append([]string{"preflight", "--containerfile", cf, "--base-image", p.ref(world.BaseImage),
+				"--authfile", p.authFile, "--cert-dir", p.certDir, "--yum-repos-dir", world.YumReposDir,
+				"--manifests-dir", dirs[i], "--push-spec", "registry.example/ocl/conc" + name + ":latest",
+				"--tag", "localhost/ocl-reliability/conc" + name + ":latest", "--format", "json"}, s.flags()...)
+			res[i] = run(t, runOpts{home: home, timeout: 4 * time.Minute}, args...)
 		}(i)
 	}
 	wg.Wait()
 	ids := map[string]bool{}
 	for i, r := range res {
 		if r.code != 0 {
-			t.Errorf("build %d of 2 failed:\n%s", i, tail(r.String(), 3000))
+			t.Errorf("preflight %d of 2 failed:\n%s", i, tail(r.String(), 3000))
 			continue
 		}
-		ids[strings.TrimSpace(r.stdout)] = true
+		var rep struct {
+			Build struct {
+				ImageID string `json:"imageID"`
+			} `json:"build"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Errorf("preflight %d: report: %v", i, err)
+		}
+		ids[rep.Build.ImageID] = true
+		if _, err := os.Stat(filepath.Join(dirs[i], "machineosconfig.yaml")); err != nil {
+			t.Errorf("preflight %d wrote no MachineOSConfig: %v", i, err)
+		}
 	}
 	if len(ids) != 2 && !t.Failed() {
 		t.Errorf("two different builds gave image IDs %v", ids)
