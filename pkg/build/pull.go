@@ -242,6 +242,7 @@ func pullOne(ctx context.Context, store storage.Store, pc *signature.PolicyConte
 		Progress:         events,
 		ProgressInterval: 500 * time.Millisecond,
 	}
+	fmt.Fprintf(report, "Pulling %s\n", name)
 	for attempt := 0; ; attempt++ {
 		actx, settle := watch.Attempt(ctx)
 		_, err = copy.Image(actx, pc, dst, src, opts)
