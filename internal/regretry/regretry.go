@@ -68,15 +68,24 @@ func (p Policy) Backoff(attempt int) time.Duration {
 	return d
 }
 
+// Notice hears of a retry about to happen: the failure, the wait before
+// the retry, and the retry's number n of the policy's of.
+type Notice func(err error, wait time.Duration, n, of int)
+
 // Retry reports whether failed attempt number attempt (0-based) should be
-// followed by another, after waiting its backoff: err must be transient,
-// retries must be left, and ctx must not end while waiting.
-func (p Policy) Retry(ctx context.Context, attempt int, err error) bool {
+// followed by another, after telling notice (if not nil) and waiting its
+// backoff: err must be transient, retries must be left, and ctx must not
+// end while waiting.
+func (p Policy) Retry(ctx context.Context, attempt int, err error, notice Notice) bool {
 	p = p.Normalized()
 	if attempt >= p.Retries || !IsTransient(err) || ctx.Err() != nil {
 		return false
 	}
-	t := time.NewTimer(p.Backoff(attempt))
+	wait := p.Backoff(attempt)
+	if notice != nil {
+		notice(err, wait, attempt+1, p.Retries)
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -84,6 +93,16 @@ func (p Policy) Retry(ctx context.Context, attempt int, err error) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// WithAttempts adds the number of attempts to the final error of an
+// operation that was retried ("… (3 attempts)"); after one attempt err is
+// returned as it is.
+func WithAttempts(err error, n int) error {
+	if n <= 1 {
+		return err
+	}
+	return fmt.Errorf("%w (%d attempts)", err, n)
 }
 
 // statusInMessage finds the HTTP status in the errors containers/image

@@ -81,22 +81,22 @@ func TestPolicy(t *testing.T) {
 	fast := Policy{Retries: 2, Delay: 10 * time.Millisecond}
 	ctx := context.Background()
 	start := time.Now()
-	if !fast.Retry(ctx, 0, transient) || !fast.Retry(ctx, 1, transient) {
+	if !fast.Retry(ctx, 0, transient, nil) || !fast.Retry(ctx, 1, transient, nil) {
 		t.Error("a 503 within the retry budget is not retried")
 	}
 	if waited := time.Since(start); waited < 30*time.Millisecond {
 		t.Errorf("two retries waited only %s, want 10ms + 20ms", waited)
 	}
-	if fast.Retry(ctx, 2, transient) {
+	if fast.Retry(ctx, 2, transient, nil) {
 		t.Error("retried beyond the budget")
 	}
-	if fast.Retry(ctx, 0, errors.New("received unexpected HTTP status: 404 Not Found")) {
+	if fast.Retry(ctx, 0, errors.New("received unexpected HTTP status: 404 Not Found"), nil) {
 		t.Error("a 404 is retried")
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	start = time.Now()
-	if (Policy{Retries: 3, Delay: time.Hour}).Retry(cctx, 0, transient) {
+	if (Policy{Retries: 3, Delay: time.Hour}).Retry(cctx, 0, transient, nil) {
 		t.Error("retried although the context ended while waiting")
 	}
 	if time.Since(start) > 5*time.Second {

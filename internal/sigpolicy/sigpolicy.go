@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/containers/image/v5/signature"
 )
 
 // DefaultPath is where podman and skopeo read their signature policy.
@@ -43,4 +45,18 @@ func pathWithDefault(explicit, system, tmp string) (string, error) {
 		return "", fmt.Errorf("signature policy: %w", err)
 	}
 	return p, nil
+}
+
+// Context loads the policy file at path (one Path returned) into the policy
+// context copy.Image checks images against; the caller destroys it.
+func Context(path string) (*signature.PolicyContext, error) {
+	pol, err := signature.NewPolicyFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("signature policy %s: %w", path, err)
+	}
+	pc, err := signature.NewPolicyContext(pol)
+	if err != nil {
+		return nil, fmt.Errorf("signature policy %s: %w", path, err)
+	}
+	return pc, nil
 }

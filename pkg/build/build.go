@@ -21,7 +21,6 @@ import (
 	"github.com/containers/buildah/imagebuildah"
 	"github.com/containers/image/v5/copy"
 	"github.com/containers/image/v5/oci/archive"
-	"github.com/containers/image/v5/signature"
 	istorage "github.com/containers/image/v5/storage"
 	"github.com/containers/image/v5/types"
 	"github.com/containers/storage"
@@ -29,6 +28,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/ocl-build/ocl-build/internal/regretry"
+	"github.com/ocl-build/ocl-build/internal/sigpolicy"
 	"github.com/ocl-build/ocl-build/pkg/build/internal/sealedreexec"
 )
 
@@ -516,11 +516,7 @@ func writeOCIArchive(ctx context.Context, store storage.Store, id, tag, path str
 	if err != nil {
 		return fmt.Errorf("oci-archive %s: %w", path, err)
 	}
-	pol, err := signature.DefaultPolicy(sys)
-	if err != nil {
-		return err
-	}
-	pc, err := signature.NewPolicyContext(pol)
+	pc, err := sigpolicy.Context(sys.SignaturePolicyPath)
 	if err != nil {
 		return err
 	}

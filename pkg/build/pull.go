@@ -19,6 +19,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/ocl-build/ocl-build/internal/regretry"
+	"github.com/ocl-build/ocl-build/internal/sigpolicy"
 )
 
 // Why pull before buildah does: buildah retries a failed pull only when
@@ -182,11 +183,7 @@ func pullImages(ctx context.Context, store storage.Store, images []string, s pul
 	if len(images) == 0 {
 		return nil
 	}
-	pol, err := signature.DefaultPolicy(s.sys)
-	if err != nil {
-		return err
-	}
-	pc, err := signature.NewPolicyContext(pol)
+	pc, err := sigpolicy.Context(s.sys.SignaturePolicyPath)
 	if err != nil {
 		return err
 	}
@@ -222,7 +219,9 @@ func pullOne(ctx context.Context, store storage.Store, pc *signature.PolicyConte
 	if report == nil {
 		report = io.Discard
 	}
-	policy := s.retry.Normalized()
+	notice := func(err error, wait time.Duration, n, of int) {
+		fmt.Fprintf(report, "%s: %v; retrying in %s (%d/%d)\n", where, err, wait, n, of)
+	}
 	watch := regretry.NewCopyWatch(s.stall, "reading the manifest", "fetching")
 	events := make(chan types.ProgressProperties, 64)
 	drained := make(chan struct{})
@@ -246,26 +245,14 @@ func pullOne(ctx context.Context, store storage.Store, pc *signature.PolicyConte
 	for attempt := 0; ; attempt++ {
 		actx, settle := watch.Attempt(ctx)
 		_, err = copy.Image(actx, pc, dst, src, opts)
-		err = settle(err)
-		if err == nil {
+		if err = settle(err); err == nil {
 			return nil
 		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: %w", where, ctx.Err())
-		}
-		if attempt >= policy.Retries || !regretry.IsTransient(err) {
-			if attempt > 0 {
-				return fmt.Errorf("%s: %w (%d attempts)", where, err, attempt+1)
-			}
-			return fmt.Errorf("%s: %w", where, err)
-		}
-		wait := policy.Backoff(attempt)
-		fmt.Fprintf(report, "%s: %v; retrying in %s (%d/%d)\n", where, err, wait, attempt+1, policy.Retries)
-		if !policy.Retry(ctx, attempt, err) {
+		if !s.retry.Retry(ctx, attempt, err, notice) {
 			if ctx.Err() != nil {
-				return fmt.Errorf("%s: %w while waiting to retry after: %v", where, ctx.Err(), err)
+				return fmt.Errorf("%s: %w", where, ctx.Err())
 			}
-			return fmt.Errorf("%s: %w (%d attempts)", where, err, attempt+1)
+			return fmt.Errorf("%s: %w", where, regretry.WithAttempts(err, attempt+1))
 		}
 	}
 }

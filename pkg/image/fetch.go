@@ -53,21 +53,11 @@ func (im *Image) from() string {
 // again reports whether failed attempt number attempt (0-based) of what
 // gets another one, announcing it and waiting its backoff first.
 func (im *Image) again(ctx context.Context, attempt int, what string, err error) bool {
-	p := im.retry.Normalized()
-	if attempt >= p.Retries || !regretry.IsTransient(err) || ctx.Err() != nil {
-		return false
-	}
+	var notice regretry.Notice
 	if im.onRetry != nil {
-		im.onRetry(what, err, p.Backoff(attempt), attempt+1, p.Retries)
+		notice = func(err error, wait time.Duration, n, of int) { im.onRetry(what, err, wait, n, of) }
 	}
-	return p.Retry(ctx, attempt, err)
-}
-
-func attempts(err error, n int) error {
-	if n <= 1 {
-		return err
-	}
-	return fmt.Errorf("%w (%d attempts)", err, n)
+	return im.retry.Retry(ctx, attempt, err, notice)
 }
 
 // openContainer reads the manifest and config of a containers/image
@@ -82,7 +72,7 @@ func (im *Image) openContainer(ctx context.Context, ir types.ImageReference, opt
 			return nil
 		}
 		if !im.again(ctx, attempt, what, err) {
-			return &Error{Ref: im.Ref, Err: attempts(err, attempt+1)}
+			return &Error{Ref: im.Ref, Err: regretry.WithAttempts(err, attempt+1)}
 		}
 	}
 }
@@ -167,7 +157,7 @@ func (b *blobReader) open() error {
 			return nil
 		}
 		if !b.im.again(b.ctx, b.attempt, b.what, err) {
-			b.err = fmt.Errorf("%s: %w", b.what, attempts(err, b.attempt+1))
+			b.err = fmt.Errorf("%s: %w", b.what, regretry.WithAttempts(err, b.attempt+1))
 			return b.err
 		}
 		b.attempt++
@@ -246,7 +236,7 @@ func (b *blobReader) Read(p []byte) (int, error) {
 		}
 		b.drop()
 		if !b.im.again(b.ctx, b.attempt, b.what, err) {
-			b.err = fmt.Errorf("%s: %w", b.what, attempts(err, b.attempt+1))
+			b.err = fmt.Errorf("%s: %w", b.what, regretry.WithAttempts(err, b.attempt+1))
 			if n > 0 {
 				return n, nil // b.err comes with the next Read
 			}

@@ -23,7 +23,6 @@ import (
 	"github.com/containers/image/v5/docker/reference"
 	"github.com/containers/image/v5/image"
 	"github.com/containers/image/v5/manifest"
-	"github.com/containers/image/v5/signature"
 	"github.com/containers/image/v5/transports/alltransports"
 	"github.com/containers/image/v5/types"
 	"github.com/opencontainers/go-digest"
@@ -40,10 +39,10 @@ import (
 // seconds rather than minutes. Each attempt re-runs the whole copy, but
 // blobs that reached the registry in an earlier attempt are then skipped,
 // so a retry only re-sends what was lost.
+// They are regretry's, as for every registry transfer.
 const (
-	DefaultRetries    = 3
-	DefaultRetryDelay = time.Second
-	maxRetryDelay     = 30 * time.Second
+	DefaultRetries    = regretry.DefaultRetries
+	DefaultRetryDelay = regretry.DefaultDelay
 )
 
 // DefaultPolicyPath is where podman and skopeo read their signature policy.
@@ -165,26 +164,17 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	sys.SignaturePolicyPath = policyFile
-	policy, err := signature.NewPolicyFromFile(policyFile)
+	pc, err := sigpolicy.Context(policyFile)
 	if err != nil {
-		return nil, fmt.Errorf("signature policy %s: %w", policyFile, err)
-	}
-	pc, err := signature.NewPolicyContext(policy)
-	if err != nil {
-		return nil, fmt.Errorf("signature policy %s: %w", policyFile, err)
+		return nil, err
 	}
 	defer func() { _ = pc.Destroy() }()
 
-	retries := o.Retries
-	switch {
-	case retries == 0:
-		retries = DefaultRetries
-	case retries < 0:
-		retries = 0
-	}
-	delay := o.RetryDelay
-	if delay <= 0 {
-		delay = DefaultRetryDelay
+	policy := regretry.Policy{Retries: o.Retries, Delay: o.RetryDelay}
+	notice := func(err error, wait time.Duration, n, of int) {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "%s: %v; retrying in %s (%d/%d)\n", where, err, wait, n, of)
+		}
 	}
 
 	res := &Result{Dest: named.String()}
@@ -209,24 +199,13 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 		res.Attempts = attempt + 1
 		actx, settle := watch.Attempt(ctx)
 		manifestBytes, err = copy.Image(actx, pc, destRef, srcRef, copyOpts)
-		err = settle(err)
-		if err == nil || attempt >= retries || !regretry.IsTransient(err) || ctx.Err() != nil {
+		if err = settle(err); err == nil || !policy.Retry(ctx, attempt, err, notice) {
 			break
 		}
-		wait := delay << attempt
-		if wait > maxRetryDelay || wait <= 0 {
-			wait = maxRetryDelay
-		}
-		if o.Progress != nil {
-			fmt.Fprintf(o.Progress, "%s: %v; retrying in %s (%d/%d)\n", where, err, wait, attempt+1, retries)
-		}
-		select {
-		case <-time.After(wait):
-			continue
-		case <-ctx.Done():
-			err = fmt.Errorf("%w while waiting to retry after: %v", ctx.Err(), err)
-		}
-		break
+	}
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		// Interrupted while waiting to retry: say so, for exit 130/143.
+		err = fmt.Errorf("%w while waiting to retry after: %v", ctx.Err(), err)
 	}
 	close(progress)
 	<-countsDone
