@@ -2,10 +2,8 @@ package image
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,39 +13,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	ctypes "github.com/containers/image/v5/types"
+
+	"github.com/ocl-build/ocl-build/internal/testutil"
 )
-
-type tent struct {
-	name, body, link string
-	typ              byte
-}
-
-func testLayer(t *testing.T, ents ...tent) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range ents {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: e.typ, Linkname: e.link}
-		if h.Typeflag == 0 {
-			h.Typeflag, h.Size = tar.TypeReg, int64(len(e.body))
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(tw, e.body)
-	}
-	tw.Close()
-	b := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, tarball.WithMediaType(types.OCILayer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
 
 func testImage(t *testing.T, layers ...v1.Layer) string {
 	t.Helper()
@@ -72,11 +43,11 @@ const unitDir = "usr/lib/systemd/system/"
 // opaque directories delete, symlinked paths are not files.
 func TestFindFilesOverlay(t *testing.T) {
 	ref := testImage(t,
-		testLayer(t, tent{name: unitDir + "a.service", body: "old a"}, tent{name: unitDir + "b.service", body: "b"},
-			tent{name: "etc/systemd/system/c.service", body: "c"}, tent{name: unitDir + "d.service", body: "d"}),
-		testLayer(t, tent{name: unitDir + "a.service", body: "new a"}, tent{name: unitDir + ".wh.b.service"},
-			tent{name: "etc/systemd/system/.wh..wh..opq"}, tent{name: "etc/systemd/system/e.service", body: "e"},
-			tent{name: unitDir + "f.service", typ: tar.TypeSymlink, link: "d.service"}),
+		testutil.TarLayer(t, testutil.TarEntry{Name: unitDir + "a.service", Body: "old a"}, testutil.TarEntry{Name: unitDir + "b.service", Body: "b"},
+			testutil.TarEntry{Name: "etc/systemd/system/c.service", Body: "c"}, testutil.TarEntry{Name: unitDir + "d.service", Body: "d"}),
+		testutil.TarLayer(t, testutil.TarEntry{Name: unitDir + "a.service", Body: "new a"}, testutil.TarEntry{Name: unitDir + ".wh.b.service"},
+			testutil.TarEntry{Name: "etc/systemd/system/.wh..wh..opq"}, testutil.TarEntry{Name: "etc/systemd/system/e.service", Body: "e"},
+			testutil.TarEntry{Name: unitDir + "f.service", Type: tar.TypeSymlink, Link: "d.service"}),
 	)
 	im, err := Open(context.Background(), ref, Options{})
 	if err != nil {

@@ -20,45 +20,19 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/image"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 )
 
-type ent struct {
-	name, body, link string
-	typ              byte
-}
-
-func file(name, body string) ent  { return ent{name: name, body: body} }
-func symlink(name, to string) ent { return ent{name: name, link: to, typ: tar.TypeSymlink} }
-func dir(name string) ent         { return ent{name: name, typ: tar.TypeDir} }
-
-func layerOf(t *testing.T, ents ...ent) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range ents {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: e.typ, Linkname: e.link}
-		if h.Typeflag == 0 {
-			h.Typeflag, h.Size = tar.TypeReg, int64(len(e.body))
-		}
-		if h.Typeflag == tar.TypeDir {
-			h.Mode = 0o755
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(tw, e.body)
-	}
-	tw.Close()
-	b := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, tarball.WithMediaType(types.OCILayer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
+// Short names for the shared layer helpers, which these tests use a lot.
+var (
+	file    = testutil.File
+	symlink = testutil.Symlink
+	dir     = testutil.Dir
+	layerOf = testutil.TarLayer
+)
 
 // hist is one history entry: a layer (when l is set) or an empty one.
 type hist struct {
@@ -147,11 +121,11 @@ func world(t *testing.T) (base, built *image.Image) {
 			file("opt/foo/foo.service", "[Unit]\n"),
 			symlink("etc/systemd/system/multi-user.target.wants/foo.service", "/opt/foo/foo.service"),
 			symlink("etc/systemd/system/multi-user.target.wants/dangling.service", "/opt/nothing.service"),
-			ent{name: sysd + ".wh.gone.service"},
+			testutil.TarEntry{Name: sysd + ".wh.gone.service"},
 			dir("var"), dir("var/cache"), dir("var/cache/dnf"),
 			file("var/log/dnf.log", "log"), file("var/lib/dnf/history.sqlite", "db"),
 			file("tmp/scratch", "x"), file("tmp/keep", "y"), file("run/pid", "1"))},
-		hist{"/bin/sh -c rm /tmp/scratch && ostree container commit", layerOf(t, ent{name: "tmp/.wh.scratch"}, dir("var/cache/dnf"))},
+		hist{"/bin/sh -c rm /tmp/scratch && ostree container commit", layerOf(t, testutil.TarEntry{Name: "tmp/.wh.scratch"}, dir("var/cache/dnf"))},
 	)
 	return open(t, writeLayout(t, b)), open(t, writeLayout(t, bt))
 }
