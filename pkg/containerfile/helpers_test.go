@@ -63,3 +63,17 @@ func dump(fs []findings.Finding) string {
 
 // good is the documented form: it must pass every rule.
 const good = "FROM configs AS final\nRUN dnf install -y autofs && dnf clean all && ostree container commit\n"
+
+// wantAt fails unless fs holds a finding of rule at line:col.
+func wantAt(t *testing.T, fs []findings.Finding, rule string, line, col int) {
+	t.Helper()
+	for _, f := range fs {
+		if f.Rule == rule {
+			if f.Line != line || f.Column != col {
+				t.Fatalf("%s at %d:%d, want %d:%d", rule, f.Line, f.Column, line, col)
+			}
+			return
+		}
+	}
+	t.Fatalf("%s not found:\n%s", rule, dump(fs))
+}

@@ -139,15 +139,7 @@ func TestYAMLScalarStyles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, f := range fs {
-				if f.Rule == RulePromptingPM {
-					if f.Line != c.line || f.Column != c.col {
-						t.Fatalf("OCL106 at %d:%d, want %d:%d", f.Line, f.Column, c.line, c.col)
-					}
-					return
-				}
-			}
-			t.Fatalf("OCL106 not found:\n%s", dump(fs))
+			wantAt(t, fs, RulePromptingPM, c.line, c.col)
 		})
 	}
 }

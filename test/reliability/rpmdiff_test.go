@@ -19,6 +19,13 @@ import (
 // rpmdb.
 func baseLayers(t *testing.T) []string {
 	t.Helper()
+	digests, _ := baseLayerDigests(t)
+	return digests
+}
+
+// baseLayerDigests is baseLayers with each layer's compressed size.
+func baseLayerDigests(t *testing.T) (digests []string, sizes []int64) {
+	t.Helper()
 	ref, err := name.ParseReference(world.BaseImage)
 	if err != nil {
 		t.Fatal(err)
@@ -31,30 +38,10 @@ func baseLayers(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
 	for _, l := range m.Layers {
-		out = append(out, l.Digest.String())
+		digests, sizes = append(digests, l.Digest.String()), append(sizes, l.Size)
 	}
-	return out
-}
-
-// baseLayerSizes is the compressed size of each base layer, bottom first.
-func baseLayerSizes(t *testing.T) []int64 {
-	t.Helper()
-	ref, _ := name.ParseReference(world.BaseImage)
-	img, err := remote.Image(ref, world.RemoteOptions(false)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := img.Manifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []int64
-	for _, l := range m.Layers {
-		out = append(out, l.Size)
-	}
-	return out
+	return digests, sizes
 }
 
 type rpmdiffJSON struct {
@@ -156,7 +143,7 @@ func TestRpmdiffPersistentFault(t *testing.T) {
 // A corrupted or truncated layer is refused by its digest, and nothing
 // read from it is cached for the next run.
 func TestRpmdiffCorruptLayer(t *testing.T) {
-	layers, sizes := baseLayers(t), baseLayerSizes(t)
+	layers, sizes := baseLayerDigests(t)
 	rpmdbLayer, size := layers[4], sizes[4]
 	for _, c := range []struct {
 		name string
