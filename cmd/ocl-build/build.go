@@ -158,7 +158,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 			fmt.Fprintf(stderr, "ocl-build: build failed at %v\n", err)
 			return findingsExit()
 		}
-		return inputError(err)
+		return inputError(withCertHint(err))
 	}
 	if g.quiet {
 		fmt.Fprintln(stdout, res.ImageID)
