@@ -4,6 +4,7 @@ import (
 	"crypto/md5" //nolint:gosec // the operator's naming scheme, not a security control
 	"fmt"
 
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -84,4 +85,21 @@ func ImageTag(moscName string, poolConfig mcfgv1.MachineConfigPoolStatusConfigur
 		return "", fmt.Errorf("hash image tag: %w", err)
 	}
 	return moscName + "-" + h, nil
+}
+
+// MOSBHashImages is the image part of the MachineOSBuild name hash for
+// version p. Up to 4.21 it is the machine-config-osimageurl ConfigMap as
+// given (cm). From 4.22 (buildrequest/machineosbuild.go objectsForHash) it
+// comes from the rendered MachineConfig: its osImageURL and
+// baseOSExtensionsContainerImage, OSImageURL left blank, and the release
+// version from its release-image-version annotation.
+func MOSBHashImages(p ocpversion.Profile, rendered *mcfgv1.MachineConfig, cm OSImageURLConfig) OSImageURLConfig {
+	if !p.MOSBHashFromRenderedMachineConfig {
+		return cm
+	}
+	return OSImageURLConfig{
+		BaseOSContainerImage:           rendered.Spec.OSImageURL,
+		BaseOSExtensionsContainerImage: rendered.Spec.BaseOSExtensionsContainerImage,
+		ReleaseVersion:                 rendered.Annotations[ReleaseImageVersionAnnotation],
+	}
 }

@@ -209,6 +209,13 @@ func (m *Manifests) addObject(where string, js []byte) error {
 		delete(obj, "status")
 		js, _ = json.Marshal(obj)
 	}
+	var stream string
+	if h.Kind == "MachineConfigPool" {
+		var err error
+		if js, stream, err = takeOSImageStream(obj); err != nil {
+			return fmt.Errorf("%s: MachineConfigPool %q: spec.osImageStream: %v", where, h.Metadata.Name, err)
+		}
+	}
 	strict := func(into any) error {
 		if err := yaml.UnmarshalStrict(js, into); err != nil {
 			return fmt.Errorf("%s: %s %q: %v", where, h.Kind, h.Metadata.Name, err)
@@ -230,6 +237,12 @@ func (m *Manifests) addObject(where string, js []byte) error {
 		if err := strict(p); err != nil {
 			return err
 		}
+		if stream != "" {
+			if p.Annotations == nil {
+				p.Annotations = map[string]string{}
+			}
+			p.Annotations[osImageStreamAnnotation] = stream
+		}
 		m.MachineConfigPools = append(m.MachineConfigPools, p)
 	case "MachineOSConfig":
 		o := &mcfgv1.MachineOSConfig{}
@@ -239,6 +252,49 @@ func (m *Manifests) addObject(where string, js []byte) error {
 		m.MachineOSConfigs = append(m.MachineOSConfigs, o)
 	}
 	return nil
+}
+
+// osImageStreamAnnotation carries a pool's spec.osImageStream.name on the
+// loaded object: the field (OpenShift 4.21+) is newer than the
+// openshift/api types ocl-build links, so LoadManifests takes it out of the
+// spec before the strict decode and keeps it here. Only ocl-build reads it.
+const osImageStreamAnnotation = "ocl-build.openshift.io/os-image-stream"
+
+// takeOSImageStream removes spec.osImageStream from a pool's JSON object and
+// returns the re-encoded object and the stream name.
+func takeOSImageStream(obj map[string]json.RawMessage) ([]byte, string, error) {
+	var spec map[string]json.RawMessage
+	if raw, ok := obj["spec"]; ok {
+		if err := json.Unmarshal(raw, &spec); err != nil {
+			spec = nil // the strict decode reports it
+		}
+	}
+	raw, ok := spec["osImageStream"]
+	if !ok {
+		js, err := json.Marshal(obj)
+		return js, "", err
+	}
+	var ref struct {
+		Name string `json:"name"`
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&ref); err != nil {
+		return nil, "", fmt.Errorf("want {name: STREAM}: %v", err)
+	}
+	delete(spec, "osImageStream")
+	obj["spec"], _ = json.Marshal(spec)
+	js, err := json.Marshal(obj)
+	return js, ref.Name, err
+}
+
+// PoolOSImageStream is the pool's spec.osImageStream.name as loaded by
+// LoadManifests ("" for none, or a nil pool).
+func PoolOSImageStream(p *mcfgv1.MachineConfigPool) string {
+	if p == nil {
+		return ""
+	}
+	return p.Annotations[osImageStreamAnnotation]
 }
 
 // UserContainerfile returns the content the 4.19 build uses from a

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
+
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -58,6 +61,25 @@ type RenderOptions struct {
 	// the API server stores it (for ImageTag).
 	OSImageURL, ReleaseVersion string
 	MachineOSConfig            *mcfgv1.MachineOSConfig
+
+	// Profile is the OpenShift version whose operator is mirrored (template,
+	// image source, extensions, kernel packages, name hash, Containerfile
+	// check). The zero Profile means 4.19.
+	Profile ocpversion.Profile
+	// OSImageStream is the pool's spec.osImageStream.name; when empty, the
+	// one LoadManifests recorded on the pool (PoolOSImageStream), else the
+	// version's default stream.
+	OSImageStream string
+	// StreamBaseImage and StreamExtensionsImage are that stream's images
+	// (payload tags rhel-coreos-10, rhel-coreos-10-extensions for rhel-10).
+	// The render controller defaults the rendered MachineConfig's
+	// osImageURL and baseOSExtensionsContainerImage to them (4.21+,
+	// GetBaseImageContainer). Needed only for a stream other than the
+	// version's default, whose images are BaseImage and ExtensionsImage.
+	StreamBaseImage, StreamExtensionsImage string
+	// Arch is the cluster's GOARCH (64k-pages kernels need arm64);
+	// runtime.GOARCH when empty.
+	Arch string
 }
 
 // Rendered is everything the cluster's build pod gets.
@@ -84,6 +106,18 @@ type Rendered struct {
 	// Warnings describe inputs the cluster would accept but that probably
 	// do not do what the admin meant.
 	Warnings []string
+
+	// Profile is the version rendered for.
+	Profile ocpversion.Profile
+	// BaseImage and ExtensionsImage are what the template got: the FROM of
+	// both operator stages and the bind-mounted extensions image (from the
+	// ConfigMap up to 4.21, from the rendered MachineConfig from 4.22).
+	BaseImage, ExtensionsImage string
+	// KernelType is the kernel the image is switched to ("" for none: the
+	// default kernel, or a version without the kernel step).
+	KernelType string
+	// OSImageStream is the pool's stream ("" when the version has none).
+	OSImageStream string
 }
 
 var (
@@ -92,8 +126,13 @@ var (
 )
 
 // Render produces the rendered MachineConfig, the Containerfile and the
-// rest of the build context, as the 4.19 render and build controllers would.
+// rest of the build context, as the render and build controllers of
+// opts.Profile's version would.
 func Render(opts RenderOptions) (*Rendered, error) {
+	prof := opts.Profile
+	if prof.Version.IsZero() {
+		prof = ocpversion.MustLookup("4.19")
+	}
 	pool := opts.PoolName
 	if pool == "" {
 		pool = DefaultPoolName
@@ -116,8 +155,14 @@ func Render(opts RenderOptions) (*Rendered, error) {
 	if !noSpace.MatchString(opts.BaseImage) {
 		return nil, fmt.Errorf("base image %q contains whitespace", opts.BaseImage)
 	}
-	if opts.ExtensionsImage != "" && !noSpace.MatchString(opts.ExtensionsImage) {
-		return nil, fmt.Errorf("extensions image %q contains whitespace", opts.ExtensionsImage)
+	for _, im := range []struct{ what, ref string }{
+		{"extensions image", opts.ExtensionsImage},
+		{"stream base image", opts.StreamBaseImage},
+		{"stream extensions image", opts.StreamExtensionsImage},
+	} {
+		if im.ref != "" && !noSpace.MatchString(im.ref) {
+			return nil, fmt.Errorf("%s %q contains whitespace", im.what, im.ref)
+		}
 	}
 
 	selected, err := SelectMachineConfigs(pool, FindPool(pool, opts.MachineConfigPools), opts.MachineConfigs)
@@ -125,7 +170,12 @@ func Render(opts RenderOptions) (*Rendered, error) {
 		return nil, err
 	}
 	ordered := MergeOrder(selected)
-	merged, err := MergeMachineConfigs(ordered, opts.BaseImage, opts.ExtensionsImage)
+	var warnings []string
+	stream, defBase, defExt, err := streamImages(prof, opts, pool, &warnings)
+	if err != nil {
+		return nil, err
+	}
+	merged, err := MergeMachineConfigs(ordered, defBase, defExt)
 	if err != nil {
 		return nil, fmt.Errorf("render pool %s: %w", pool, err)
 	}
@@ -144,7 +194,7 @@ func Render(opts RenderOptions) (*Rendered, error) {
 	if opts.ReleaseVersion != "" {
 		ann[ReleaseImageVersionAnnotation] = opts.ReleaseVersion
 	}
-	if merged.Spec.OSImageURL != opts.BaseImage {
+	if merged.Spec.OSImageURL != defBase {
 		ann[OSImageURLOverriddenAnnotation] = "true"
 	}
 	if len(ann) > 0 {
@@ -158,7 +208,17 @@ func Render(opts RenderOptions) (*Rendered, error) {
 		}}
 	}
 
-	pkgs, err := ExtensionPackages(merged.Spec.Extensions)
+	pkgs, err := ExtensionPackages(prof, merged.Spec.Extensions)
+	if err != nil {
+		return nil, fmt.Errorf("render pool %s: %w", pool, err)
+	}
+	// The template's images: the ConfigMap's up to 4.21, the rendered
+	// MachineConfig's from 4.22 (buildrequest.go renderContainerfile).
+	fromImage, extImage := opts.BaseImage, opts.ExtensionsImage
+	if prof.ImagesFromRenderedMachineConfig {
+		fromImage, extImage = merged.Spec.OSImageURL, merged.Spec.BaseOSExtensionsContainerImage
+	}
+	kernelType, err := layeredKernelType(prof, merged.Spec.KernelType, opts.Arch)
 	if err != nil {
 		return nil, fmt.Errorf("render pool %s: %w", pool, err)
 	}
@@ -176,8 +236,14 @@ func Render(opts RenderOptions) (*Rendered, error) {
 		Labels: map[string]string{
 			LabelMachineConfig:     name,
 			LabelMachineConfigPool: pool,
-			LabelBaseImage:         opts.BaseImage,
+			LabelBaseImage:         fromImage,
 		},
+		Warnings:        warnings,
+		Profile:         prof,
+		BaseImage:       fromImage,
+		ExtensionsImage: extImage,
+		KernelType:      kernelType,
+		OSImageStream:   stream,
 	}
 	for _, c := range ordered {
 		r.Sources = append(r.Sources, c.Name)
@@ -186,12 +252,12 @@ func Render(opts RenderOptions) (*Rendered, error) {
 	if len(selected) == 0 && len(opts.MachineConfigs) > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("none of the %d MachineConfigs is selected by pool %s; the rendered config is empty", len(opts.MachineConfigs), pool))
 	}
-	if r.HasExtensions && opts.ExtensionsImage == "" {
+	if r.HasExtensions && extImage == "" {
 		// The operator's template skips the step silently in this case.
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the MachineConfigs ask for extensions (%s) but no extensions image is known; the extensions step is left out, as on a cluster without one", strings.Join(merged.Spec.Extensions, ", ")))
 	}
-	if merged.Spec.OSImageURL != opts.BaseImage {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("a MachineConfig sets osImageURL %s; with On-Cluster Layering the build still starts FROM %s and the built image replaces it", merged.Spec.OSImageURL, opts.BaseImage))
+	if merged.Spec.OSImageURL != defBase && !prof.ImagesFromRenderedMachineConfig {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("a MachineConfig sets osImageURL %s; with On-Cluster Layering on OpenShift %s the build still starts FROM %s and the built image replaces it (from 4.22 the build starts FROM the osImageURL)", merged.Spec.OSImageURL, prof.Version, fromImage))
 	}
 	if p := FindPool(pool, opts.MachineConfigPools); p != nil && p.Spec.Configuration.Name != "" && p.Spec.Configuration.Name != name {
 		// A pool exported from the cluster names the config it rendered:
@@ -199,101 +265,105 @@ func Render(opts RenderOptions) (*Rendered, error) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("MachineConfigPool %s on the cluster uses %s, but these inputs render %s: the MachineConfigs or base images differ from the cluster's", pool, p.Spec.Configuration.Name, name))
 	}
 	if opts.MachineOSConfig != nil {
-		tag, err := ImageTag(mosc, r.PoolConfiguration, opts.MachineOSConfig.Spec, OSImageURLConfig{
+		tag, err := ImageTag(mosc, r.PoolConfiguration, opts.MachineOSConfig.Spec, MOSBHashImages(prof, merged, OSImageURLConfig{
 			BaseOSContainerImage:           opts.BaseImage,
 			BaseOSExtensionsContainerImage: opts.ExtensionsImage,
 			OSImageURL:                     opts.OSImageURL,
 			ReleaseVersion:                 opts.ReleaseVersion,
-		})
+		}))
 		if err != nil {
 			return nil, err
 		}
 		r.ImageTag = tag
 	}
-	r.Containerfile = renderContainerfile(containerfileInput{
-		base:      opts.BaseImage,
-		extImage:  opts.ExtensionsImage,
+	in := containerfileInput{
+		version:   prof.Version.String(),
+		base:      fromImage,
+		extImage:  extImage,
 		packages:  pkgs,
 		rendered:  name,
 		pool:      pool,
 		mosc:      mosc,
 		userInput: opts.Containerfile,
-	})
+	}
+	if kernelType != "" {
+		in.kernelType, in.kernelPackages = kernelType, prof.KernelPackages
+	}
+	switch prof.Template {
+	case ocpversion.Template419:
+		r.Containerfile = renderContainerfile419(in)
+	case ocpversion.Template420:
+		r.Containerfile = renderContainerfile420(in)
+	default:
+		return nil, fmt.Errorf("OpenShift %s: no Containerfile template variant %v", prof.Version, prof.Template)
+	}
+	if prof.ValidatesContainerfile {
+		// release-4.23+ parses the rendered Containerfile before any build
+		// Job exists; a failure is final, nothing is built.
+		if err := ValidateContainerfileSyntax(r.Containerfile); err != nil {
+			return nil, &ContainerfileValidationError{Version: prof.Version, Err: err}
+		}
+	}
 	return r, nil
 }
 
-type containerfileInput struct {
-	base, extImage, rendered, pool, mosc, userInput string
-	packages                                        []string
+// streamImages decides the pool's OS image stream and the images the render
+// controller defaults the rendered MachineConfig's osImageURL and
+// baseOSExtensionsContainerImage to.
+func streamImages(prof ocpversion.Profile, opts RenderOptions, pool string, warnings *[]string) (stream, base, ext string, err error) {
+	stream = opts.OSImageStream
+	if stream == "" {
+		stream = PoolOSImageStream(FindPool(pool, opts.MachineConfigPools))
+	}
+	if prof.OSImageStream == ocpversion.OSImageStreamNone {
+		if stream != "" {
+			// The field does not exist in the pool's CRD of this version:
+			// the API server prunes it.
+			*warnings = append(*warnings, fmt.Sprintf("MachineConfigPool %s asks for OS image stream %s, but OpenShift %s has no OSImageStream (from 4.21): the field is dropped and the pool builds from the default images", pool, stream, prof.Version))
+		}
+		return "", opts.BaseImage, opts.ExtensionsImage, nil
+	}
+	if stream == "" {
+		stream = prof.DefaultOSImageStream()
+	}
+	if _, err := prof.OSImageStreamTags(stream); err != nil {
+		return "", "", "", fmt.Errorf("MachineConfigPool %s: spec.osImageStream: %w", pool, err)
+	}
+	if opts.StreamBaseImage != "" {
+		return stream, opts.StreamBaseImage, opts.StreamExtensionsImage, nil
+	}
+	if stream != prof.DefaultOSImageStream() {
+		t, _ := prof.OSImageStreamTags(stream)
+		return "", "", "", fmt.Errorf("MachineConfigPool %s uses OS image stream %s: its images are not known (give a release payload, whose %s and %s tags name them)", pool, stream, t.Base, t.Extensions)
+	}
+	return stream, opts.BaseImage, opts.ExtensionsImage, nil
 }
 
-// renderContainerfile writes the 4.19 on-cluster Containerfile: the same
-// instructions in the same order (our own comments and spacing). The base
-// image is a literal pull spec on both FROM lines, as on the cluster.
-func renderContainerfile(in containerfileInput) string {
-	var b strings.Builder
-	w := func(lines ...string) {
-		for _, l := range lines {
-			b.WriteString(l)
-			b.WriteByte('\n')
-		}
+// layeredKernelType is the kernelType the template switches the image to
+// (getKernelPackages in buildrequestopts.go, release-4.20+): none for the
+// default kernel or for a version without the kernel step; 64k-pages only on
+// arm64.
+func layeredKernelType(prof ocpversion.Profile, kt, arch string) (string, error) {
+	if prof.KernelPackages == nil || kt == "" || kt == KernelTypeDefault {
+		return "", nil
 	}
-	w("# On-cluster build of MachineOSConfig "+in.mosc+" (pool "+in.pool+"), rendered by ocl-build",
-		"# as the Machine Config Operator 4.19 renders it. The last stage is the image.",
-		"",
-		"# Stage 1: unpack the rendered MachineConfig (base64 of gzip of JSON) so the",
-		"# compressed copy stays out of the final image.",
-		"FROM "+in.base+" AS extract",
-		"COPY ./"+MachineConfigGzPath+" /tmp/machineconfig.json.gz",
-		"RUN mkdir -p /etc/machine-config-daemon && \\",
-		"\tcat /tmp/machineconfig.json.gz | base64 -d | gunzip - > /etc/machine-config-daemon/currentconfig",
-		"",
-		"# Stage 2: the base image with the MachineConfig's files, units and users",
-		"# applied by Ignition, then committed as an ostree container.",
-		"FROM "+in.base+" AS configs",
-		"COPY --from=extract /etc/machine-config-daemon/currentconfig /etc/machine-config-daemon/currentconfig",
-		`RUN container="oci" exec -a ignition-apply /usr/lib/dracut/modules.d/30ignition/ignition --ignore-unsupported <(cat /etc/machine-config-daemon/currentconfig | jq '.spec.config') && \`,
-		"\tostree container commit",
-	)
-	if in.extImage != "" && len(in.packages) > 0 {
-		w("",
-			"# Extensions: the extensions image is bind-mounted as a local rpm-md repo.",
-			"RUN --mount=type=bind,from="+in.extImage+",source=/,target="+extensionsMountTarget+",bind-propagation=rshared,z \\",
-			`    echo -e "[coreos-extensions]\n\`,
-			`enabled=1\n\`,
-			`metadata_expire=1m\n\`,
-			`baseurl=`+extensionsMountTarget+`/usr/share/rpm-ostree/extensions/\n\`,
-			`gpgcheck=0\n\`,
-			`skip_if_unavailable=False" > /etc/yum.repos.d/coreos-extensions.repo && \`,
-			`    chmod 644 /etc/yum.repos.d/coreos-extensions.repo && \`,
-			`    extensions="`+strings.Join(in.packages, " ")+`" && \`,
-			`    echo "Installing extension packages: $extensions" && \`,
-			`    rpm-ostree install $extensions && \`,
-			`    rm /etc/yum.repos.d/coreos-extensions.repo`,
-			"RUN ostree container commit",
-		)
+	if arch == "" {
+		arch = runtime.GOARCH
 	}
-	w("",
-		"# Fixed tmpfiles entries for usbguard and libreswan (ipsec).",
-		"RUN test ! -f /usr/lib/tmpfiles.d/usbguard.conf || rm /usr/lib/tmpfiles.d/usbguard.conf",
-		`RUN echo -e "d /var/log/usbguard 0755 root root -\nd /var/lib/ipsec 0700 root root -\nd /var/lib/ipsec/nss 0700 root root -" > /usr/lib/tmpfiles.d/usbguard_ipsec.conf`,
-		"",
-		"# The cluster's additional trust bundle (an empty file when there is none).",
-		"COPY ./"+CABundleName+" /etc/pki/ca-trust/source/anchors/"+CABundleName,
-		"RUN update-ca-trust",
-		"",
-		"LABEL "+LabelMachineConfig+"="+in.rendered,
-		"LABEL "+LabelMachineConfigPool+"="+in.pool,
-		"LABEL "+LabelBaseImage+"="+in.base,
-	)
-	if in.userInput != "" {
-		w("", "# MachineOSConfig "+in.mosc+": containerFile (NoArch), verbatim from here on.")
-		b.WriteString(in.userInput)
-		if !strings.HasSuffix(in.userInput, "\n") {
-			b.WriteByte('\n')
-		}
+	if kt == KernelType64kPages && arch != "arm64" {
+		return "", fmt.Errorf("kernelType 64k-pages is only supported for aarch64 (the build of OpenShift %s fails on %s)", prof.Version, arch)
 	}
-	return b.String()
+	if _, ok := prof.KernelPackages[kt]; !ok {
+		return "", fmt.Errorf("kernelType %q has no package set in OpenShift %s", kt, prof.Version)
+	}
+	return kt, nil
+}
+
+type containerfileInput struct {
+	version, base, extImage, rendered, pool, mosc, userInput string
+	packages                                                 []string
+	kernelType                                               string
+	kernelPackages                                           map[string][]string
 }
 
 // canonicalJSON re-encodes a JSON document with map keys sorted, numbers kept

@@ -11,6 +11,7 @@ import (
 	"github.com/coreos/ignition/v2/config/util"
 	ign3 "github.com/coreos/ignition/v2/config/v3_5"
 	ign3types "github.com/coreos/ignition/v2/config/v3_5/types"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 )
 
@@ -25,44 +26,44 @@ const (
 	supportedIgnVersion = "3.0, 3.1, 3.2, 3.3, 3.4, 3.5"
 )
 
-// supportedExtensions is the RHCOS extension allow-list of 4.19: extension
-// name to the packages `rpm-ostree install` gets for it.
-var supportedExtensions = map[string][]string{
-	"two-node-ha":          {"pacemaker", "pcs", "fence-agents-all"},
-	"wasm":                 {"crun-wasm"},
-	"ipsec":                {"NetworkManager-libreswan", "libreswan"},
-	"usbguard":             {"usbguard"},
-	"kerberos":             {"krb5-workstation", "libkadm5"},
-	"kernel-devel":         {"kernel-devel", "kernel-headers"},
-	"sandboxed-containers": {"kata-containers"},
-	"sysstat":              {"sysstat"},
+// knownExtensions is every extension name some supported OpenShift version
+// accepts (pkg/controller/common/helpers.go SupportedExtensions, per branch,
+// in pkg/ocpversion). Loading checks against it; Render checks the
+// version's own list.
+func knownExtensions() map[string][]string {
+	all := map[string][]string{}
+	for _, v := range ocpversion.Known() {
+		p, _, _ := ocpversion.Lookup(v)
+		for n, pk := range p.Extensions {
+			if _, ok := all[n]; !ok {
+				all[n] = pk
+			}
+		}
+	}
+	return all
 }
 
-// SupportedExtensions lists the extension names a MachineConfig may ask for.
-func SupportedExtensions() []string {
-	out := make([]string, 0, len(supportedExtensions))
-	for k := range supportedExtensions {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// SupportedExtensions lists the extension names a MachineConfig may ask for
+// in OpenShift version p.
+func SupportedExtensions(p ocpversion.Profile) []string { return p.ExtensionNames() }
 
 // ExtensionPackages resolves extension names to packages, in order, the way
-// the build controller fills the extensions RUN line.
-func ExtensionPackages(exts []string) ([]string, error) {
+// the build controller of version p fills the extensions step
+// (GetPackagesForSupportedExtensions). An extension the version does not
+// know is an error naming the version.
+func ExtensionPackages(p ocpversion.Profile, exts []string) ([]string, error) {
 	var bad []string
 	pkgs := []string{}
 	for _, e := range exts {
-		p, ok := supportedExtensions[e]
+		pk, ok := p.ExtensionPackages(e)
 		if !ok {
 			bad = append(bad, e)
 			continue
 		}
-		pkgs = append(pkgs, p...)
+		pkgs = append(pkgs, pk...)
 	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("unsupported extensions %q (supported: %s)", bad, strings.Join(SupportedExtensions(), ", "))
+		return nil, fmt.Errorf("unsupported extensions %q in OpenShift %s (supported: %s)", bad, p.Version, strings.Join(p.ExtensionNames(), ", "))
 	}
 	return pkgs, nil
 }
@@ -92,8 +93,20 @@ func ValidateMachineConfig(mc *mcfgv1.MachineConfig) error {
 		}
 	}
 	if len(s.Extensions) > 0 {
-		if _, err := ExtensionPackages(s.Extensions); err != nil {
-			return fmt.Errorf("MachineConfig %q: spec.extensions: %w", mc.Name, err)
+		known := knownExtensions()
+		var bad []string
+		for _, e := range s.Extensions {
+			if _, ok := known[e]; !ok {
+				bad = append(bad, e)
+			}
+		}
+		if len(bad) > 0 {
+			names := make([]string, 0, len(known))
+			for n := range known {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return fmt.Errorf("MachineConfig %q: spec.extensions: unsupported extensions %q (supported by some OpenShift version: %s)", mc.Name, bad, strings.Join(names, ", "))
 		}
 	}
 	return nil

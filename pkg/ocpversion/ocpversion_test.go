@@ -133,3 +133,26 @@ func TestResolve(t *testing.T) {
 		t.Fatalf("7.1: %+v", d)
 	}
 }
+
+func TestOSImageStreamTags(t *testing.T) {
+	for _, c := range []struct {
+		v, stream, base string
+		err             bool
+	}{
+		{"4.19", "", "rhel-coreos", false},
+		{"4.20", "rhel-10", "", true},
+		{"4.21", "rhel-10", "rhel-coreos-10", false},
+		{"4.22", "", "rhel-coreos", false},
+		{"4.23", "rhel-9", "rhel-coreos", false},
+		{"5.0", "", "rhel-coreos-10", false},
+		{"4.22", "centos-42", "", true},
+	} {
+		got, err := MustLookup(c.v).OSImageStreamTags(c.stream)
+		if (err != nil) != c.err || got.Base != c.base {
+			t.Errorf("%s %q: %+v %v", c.v, c.stream, got, err)
+		}
+		if err == nil && got.Extensions != got.Base+"-extensions" {
+			t.Errorf("%s %q: extensions tag %q", c.v, c.stream, got.Extensions)
+		}
+	}
+}
