@@ -141,7 +141,7 @@ require (
 	github.com/opencontainers/runc v1.2.4 // indirect
 	github.com/opencontainers/runtime-tools v0.9.1-0.20241108202711-f7e3563b0271 // indirect
 	github.com/opencontainers/selinux v1.11.1 // indirect
-	github.com/openshift/imagebuilder v1.2.15 // indirect
+	github.com/openshift/imagebuilder v1.2.15
 	github.com/ostreedev/ostree-go v0.0.0-20210805093236-719684c64e4f // indirect
 	github.com/pkg/errors v0.9.1 // indirect
 	github.com/planetscale/vtprotobuf v0.6.1-0.20240319094008-0393e58bdf10 // indirect
