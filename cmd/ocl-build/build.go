@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/ocl-build/ocl-build/pkg/baseimage"
-	"github.com/ocl-build/ocl-build/pkg/build"
-	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/preflight"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 )
@@ -80,97 +75,49 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	if err != nil {
 		return inputError(err)
 	}
-	sys, err := f.registry().SystemContext()
-	if err != nil {
-		return inputError(err)
+	o := preflight.Options{
+		Only:   preflight.BuildSteps,
+		Render: li.Render,
+		Base:   in.baseOptions(),
+		Build:  f.options(f.keepContext, f.tag, stderr),
+	}
+	o.Build.OCIArchive = archive
+	if !g.quiet {
+		o.Build.Out, o.Build.Progress = stderr, stderr
+		o.Done = func(step string, r *preflight.Report) {
+			switch step {
+			case preflight.StepBase:
+				fmt.Fprintf(stderr, "base image: %s (from %s)\n  digest: %s\n", r.Base.Image, r.Base.Source, r.Base.Digest)
+				if r.Base.ExtensionsImage != "" {
+					fmt.Fprintf(stderr, "extensions image: %s\n", r.Base.ExtensionsImage)
+				}
+			case preflight.StepRender:
+				for _, w := range append(li.Warnings, r.Warnings...) {
+					fmt.Fprintf(stderr, "warning: %s\n", w)
+				}
+			}
+		}
 	}
 
-	ctx, stop := buildContext(cmd)
+	ctx, stop := signalContext(cmd)
 	defer stop()
-
-	base, err := baseimage.Resolve(ctx, baseimage.Options{
-		BaseImage: in.baseImage, ExtensionsImage: in.extensionsImage,
-		Release: in.release, OSImageURLFile: in.osImageURL,
-	}, sys)
+	rep, err := preflight.Run(ctx, o)
 	if err != nil {
-		return inputError(err)
+		return err
 	}
-	li.Render.BaseImage, li.Render.ExtensionsImage = base.BaseImage, base.ExtensionsImage
-	if li.Render.ReleaseVersion == "" {
-		li.Render.ReleaseVersion = base.ReleaseVersion
-	}
-	// Ask the registry now: a wrong password or an unreachable registry is
-	// reported before any work, naming the image.
-	baseDigest, err := baseimage.Digest(ctx, base.BaseImage, sys)
-	if err != nil {
-		return inputError(withCertHint(fmt.Errorf("base image: %w", err)))
-	}
-	if !g.quiet {
-		fmt.Fprintf(stderr, "base image: %s (from %s)\n  digest: %s\n", base.BaseImage, base.Source, baseDigest)
-		if base.ExtensionsImage != "" {
-			fmt.Fprintf(stderr, "extensions image: %s\n", base.ExtensionsImage)
-		}
-	}
-
-	r, err := mco.Render(li.Render)
-	if err != nil {
-		return inputError(err)
-	}
-	if !g.quiet {
-		for _, w := range append(li.Warnings, r.Warnings...) {
-			fmt.Fprintf(stderr, "warning: %s\n", w)
-		}
-	}
-	ctxDir := f.keepContext
-	if ctxDir == "" {
-		tmp, err := os.MkdirTemp("", "ocl-build-context-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		ctxDir = tmp
-	}
-	if err := mco.WriteContext(ctxDir, r); err != nil {
-		return inputError(err)
-	}
-
-	pool := li.Render.PoolName
-	if pool == "" {
-		pool = mco.DefaultPoolName
-	}
-	tag := f.tag
-	if tag == "" {
-		tag = "localhost/ocl-build/" + pool + ":latest"
-	}
-	opts := f.options(ctxDir, tag, stderr)
-	opts.OCIArchive, opts.BaseImage = archive, base.BaseImage
-	if !g.quiet {
-		opts.Out, opts.Progress = stderr, stderr
-	}
-	res, err := build.Build(ctx, opts)
-	if err != nil {
-		var se *build.StepError
-		switch {
-		case errors.Is(err, context.Canceled):
-			fmt.Fprintln(stderr, "ocl-build: build interrupted; build containers removed")
-			return interruptedExit(ctx)
-		case errors.As(err, &se) && !se.IsPull():
-			fmt.Fprintf(stderr, "ocl-build: build failed at %v\n", err)
-			return findingsExit()
-		}
-		return inputError(withCertHint(err))
-	}
+	res := rep.Build
 	if g.quiet {
 		fmt.Fprintln(stdout, res.ImageID)
 		return nil
 	}
-	if res.BaseDigest != "" && res.BaseDigest != baseDigest {
-		fmt.Fprintf(stderr, "note: the store's copy of the base image is %s; the registry now serves %s (use --pull newer)\n", res.BaseDigest, baseDigest)
+	if res.StoreBaseDigest != "" && res.StoreBaseDigest != rep.Base.Digest {
+		fmt.Fprintf(stderr, "note: the store's copy of the base image is %s; the registry now serves %s (use --pull newer)\n", res.StoreBaseDigest, rep.Base.Digest)
 	}
 	if archive != "" {
 		fmt.Fprintf(stderr, "wrote %s\n", archive)
 	}
-	fmt.Fprintf(stdout, "built %s: image %s, %s, %s\n", res.Tag, shortID(res.ImageID), humanSize(res.Size), res.Elapsed.Round(100*time.Millisecond))
+	elapsed := time.Duration(res.Seconds * float64(time.Second))
+	fmt.Fprintf(stdout, "built %s: image %s, %s, %s\n", res.Tag, shortID(res.ImageID), humanSize(res.Size), elapsed.Round(100*time.Millisecond))
 	fmt.Fprintf(stderr, "  %s\n", res.Reference)
 	return nil
 }

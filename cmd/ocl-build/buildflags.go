@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -98,20 +95,5 @@ func (f *buildFlags) options(contextDir, tag string, logs io.Writer) build.Optio
 		HTTPSProxy:     f.httpsProxy,
 		NoProxy:        f.noProxy,
 		Logs:           logs,
-	}
-}
-
-// buildContext is cancelled by Ctrl-C or SIGTERM, so a build stops and
-// removes its containers. Piped into head or less that quits early, the
-// build keeps going (and cleans up) instead of dying on SIGPIPE halfway
-// through with mounts held. Notify, not Ignore: an ignored signal would
-// stay ignored in every RUN. Call stop when done.
-func buildContext(cmd *cobra.Command) (ctx context.Context, stop func()) {
-	ctx, cancel := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	sigpipe := make(chan os.Signal, 1)
-	signal.Notify(sigpipe, syscall.SIGPIPE)
-	return ctx, func() {
-		signal.Stop(sigpipe)
-		cancel()
 	}
 }

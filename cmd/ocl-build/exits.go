@@ -2,31 +2,39 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
+	"os"
+	"os/signal"
 	"syscall"
 
-	"github.com/ocl-build/ocl-build/pkg/push"
+	"github.com/spf13/cobra"
+
+	"github.com/ocl-build/ocl-build/pkg/oclerr"
 )
 
-// interruptedExit ends a command whose context was cancelled by Ctrl-C or
-// SIGTERM with the status a shell reports for a process killed by that
-// signal (128+n: 130 for SIGINT, 143 for SIGTERM), after the command has
-// cleaned up. signal.NotifyContext names the signal in the context's cause.
-func interruptedExit(ctx context.Context) error {
-	code := 128 + int(syscall.SIGINT)
-	if c := context.Cause(ctx); c != nil && strings.Contains(c.Error(), syscall.SIGTERM.String()) {
-		code = 128 + int(syscall.SIGTERM)
+// signalContext is cancelled by Ctrl-C or SIGTERM with an
+// *oclerr.Interrupted cause naming the signal, so a build or push stops,
+// cleans up and exits 128+n (130, 143). Piped into head or less that quits
+// early, the command keeps going (and cleans up) instead of dying on SIGPIPE
+// halfway through with mounts held. Notify, not Ignore: an ignored signal
+// would stay ignored in every RUN. Call stop when done.
+func signalContext(cmd *cobra.Command) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(cmd.Context())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	sigpipe := make(chan os.Signal, 1)
+	signal.Notify(sigpipe, syscall.SIGPIPE)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(&oclerr.Interrupted{Signal: s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		signal.Stop(sigs)
+		signal.Stop(sigpipe)
+		cancel(nil)
 	}
-	return &exitError{code: code, silent: true}
-}
-
-// withCertHint adds what to do about an untrusted registry certificate (the
-// --cert-dir and --tls-verify=false flags) to errors that lack it; push,
-// rpmdiff and inspect add it in their libraries, build and preflight here.
-func withCertHint(err error) error {
-	if err == nil || !push.IsUntrustedCertificate(err) || strings.Contains(err.Error(), "--cert-dir") {
-		return err
-	}
-	return fmt.Errorf("%w (%s)", err, push.UntrustedCertificateHint)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ocl-build/ocl-build/pkg/baseimage"
 	"github.com/ocl-build/ocl-build/pkg/mco"
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	"github.com/spf13/cobra"
@@ -41,6 +42,11 @@ func addInputFlags(cmd *cobra.Command, o *inputOptions) {
 	f.StringVar(&o.extensionsImage, "extensions-image", "", "RHCOS extensions image (the ConfigMap's baseOSExtensionsContainerImage)")
 	f.StringVar(&o.release, "release", "", "OpenShift release payload whose rhel-coreos and rhel-coreos-extensions images are the base")
 	f.StringVar(&o.osImageURL, "osimageurl", "", "the openshift-machine-config-operator/machine-config-osimageurl ConfigMap as YAML")
+}
+
+// baseOptions say where the base image comes from.
+func (o *inputOptions) baseOptions() baseimage.Options {
+	return baseimage.Options{BaseImage: o.baseImage, ExtensionsImage: o.extensionsImage, Release: o.release, OSImageURLFile: o.osImageURL}
 }
 
 // loadedInputs is what the input flags resolve to without the network.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ocl-build/ocl-build/pkg/containerfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/oclerr"
 )
 
 func init() {
@@ -110,7 +111,7 @@ it, 2 unreadable input or bad flags.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "ocl-build: %s\n", oneLineErr(err))
 			}
 			if len(bad) > 0 {
-				return &exitError{code: exitInput, silent: true}
+				return oclerr.Reported(exitInput)
 			}
 			if findings.AtOrAbove(all, threshold) {
 				return findingsExit()

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,8 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
-	"github.com/ocl-build/ocl-build/pkg/baseimage"
-	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/preflight"
 	"github.com/ocl-build/ocl-build/pkg/push"
@@ -139,7 +135,7 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	}
 	o := preflight.Options{
 		Render:            li.Render,
-		Base:              baseimage.Options{BaseImage: in.baseImage, ExtensionsImage: in.extensionsImage, Release: in.release, OSImageURLFile: in.osImageURL},
+		Base:              in.baseOptions(),
 		ContainerfileFile: cfName,
 		LintSource:        lintSource,
 		Config:            cfg,
@@ -163,7 +159,7 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		}
 	}
 
-	ctx, stop := buildContext(cmd)
+	ctx, stop := signalContext(cmd)
 	defer stop()
 
 	rep, runErr := preflight.Run(ctx, o)
@@ -192,16 +188,7 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		}
 	}
 	if runErr != nil {
-		var se *build.StepError
-		switch {
-		case errors.Is(runErr, context.Canceled):
-			fmt.Fprintln(stderr, "ocl-build: preflight interrupted")
-			return interruptedExit(ctx)
-		case errors.As(runErr, &se) && !se.IsPull():
-			fmt.Fprintf(stderr, "ocl-build: build failed at %v\n", se)
-			return findingsExit()
-		}
-		return inputError(withCertHint(fmt.Errorf("%s", strings.TrimSpace(runErr.Error()))))
+		return runErr
 	}
 	if rep.Status == preflight.StatusFindings {
 		return findingsExit()

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ocl-build/ocl-build/pkg/oclerr"
 	"github.com/ocl-build/ocl-build/pkg/push"
 )
 
@@ -86,15 +82,11 @@ func runPush(cmd *cobra.Command, g *globalOptions, f *pushFlags, src, dest strin
 		o.Progress = stderr
 	}
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(cmd)
 	defer stop()
 	res, err := push.Push(ctx, o)
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			fmt.Fprintln(stderr, "ocl-build: push interrupted")
-			return interruptedExit(ctx)
-		}
-		return inputError(err)
+		return inputError(oclerr.Canceled(ctx, err))
 	}
 	if !g.quiet {
 		fmt.Fprintf(stderr, "pushed %s: %d blobs sent (%s), %d already there or mounted, %s",

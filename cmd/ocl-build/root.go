@@ -1,43 +1,30 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
 	"sort"
+	"strings"
+
+	"github.com/ocl-build/ocl-build/pkg/oclerr"
 
 	"github.com/spf13/cobra"
 )
 
-// Exit statuses shared by every command (README "Exit codes").
+// Exit statuses shared by every command (README "Exit codes"); errors
+// carry theirs (pkg/oclerr) and run maps them in one place.
 const (
-	exitOK       = 0 // clean, or findings below the failure threshold
-	exitFindings = 1 // findings at or above the threshold, or a failed build step
-	exitInput    = 2 // input, usage or infrastructure error
+	exitOK       = oclerr.ExitOK
+	exitFindings = oclerr.ExitFindings
+	exitInput    = oclerr.ExitInput
 )
 
-// exitError carries an exit status through cobra's error return.
-// Silent means the command already printed what the user needs.
-type exitError struct {
-	code   int
-	err    error
-	silent bool
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
-func (e *exitError) Unwrap() error { return e.err }
-
 // findingsExit ends a command with status 1 without printing more.
-func findingsExit() error { return &exitError{code: exitFindings, silent: true} }
+func findingsExit() error { return oclerr.Findings() }
 
 // inputError ends a command with status 2 and the given message.
-func inputError(err error) error { return &exitError{code: exitInput, err: err} }
+func inputError(err error) error { return oclerr.Input(err) }
 
 // globalOptions are the persistent flags every command sees.
 type globalOptions struct {
@@ -95,16 +82,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if err == nil {
 		return exitOK
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if !ee.silent && ee.err != nil {
-			fmt.Fprintf(stderr, "ocl-build: %v\n", ee.err)
-		}
-		return ee.code
+	// The one place an error becomes an exit status. cobra's own flag and
+	// argument errors carry none: usage errors, 2.
+	if !oclerr.Silent(err) {
+		fmt.Fprintf(stderr, "ocl-build: %s\n", strings.TrimSpace(err.Error()))
 	}
-	// cobra's own flag and argument errors are usage errors.
-	fmt.Fprintf(stderr, "ocl-build: %v\n", err)
-	return exitInput
+	return oclerr.ExitCode(err)
 }
 
 // version and commit are set with -ldflags by the Makefile; the module

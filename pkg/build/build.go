@@ -113,6 +113,9 @@ type StepError struct {
 	Instruction string // "RUN dnf install -y foo"
 	Output      []string
 	Err         error
+	// Pull: the step was a FROM whose image could not be fetched
+	// (credentials, network, TLS), not the Containerfile's own work.
+	Pull bool
 }
 
 func (e *StepError) Error() string {
@@ -144,8 +147,12 @@ func (e *StepError) Unwrap() error { return e.Err }
 
 // IsPull reports whether the failure happened while fetching a FROM image
 // (credentials, network, TLS) rather than in the Containerfile's own work.
-func (e *StepError) IsPull() bool {
-	return strings.HasPrefix(strings.ToUpper(e.Instruction), "FROM ")
+func (e *StepError) IsPull() bool { return e.Pull }
+
+// isFrom reports whether a step's instruction is a FROM.
+func isFrom(instruction string) bool {
+	kw, _, _ := strings.Cut(strings.TrimSpace(instruction), " ")
+	return strings.EqualFold(kw, "FROM")
 }
 
 // Build runs the build and returns the committed image. On error or when ctx
@@ -372,7 +379,7 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		} else {
 			step, instr, tail := steps.current()
 			if step != "" {
-				err = &StepError{Step: step, Instruction: strings.Join(strings.Fields(instr), " "), Output: tail, Err: b.err}
+				err = &StepError{Step: step, Instruction: strings.Join(strings.Fields(instr), " "), Output: tail, Err: b.err, Pull: isFrom(instr)}
 			} else {
 				err = b.err
 			}

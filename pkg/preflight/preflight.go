@@ -8,30 +8,23 @@
 package preflight
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
 	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/containerfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
-	"github.com/ocl-build/ocl-build/pkg/image"
-	"github.com/ocl-build/ocl-build/pkg/imagecheck"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/pullsecret"
 	"github.com/ocl-build/ocl-build/pkg/push"
-	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 )
 
 // Options describe one preflight run.
@@ -83,6 +76,15 @@ type Options struct {
 
 	// Progress receives one line per step ("==> build"); nil: nothing.
 	Progress io.Writer
+
+	// Only, when set, names the steps to run (BuildSteps for `build`);
+	// nil runs every step that applies.
+	Only []string
+	// Done, when set, is called after each step that succeeded, with the
+	// report so far (build prints the base image as soon as it is known).
+	Done func(step string, r *Report)
+	// Backend does the work with registries and buildah; nil: the real one.
+	Backend Backend
 }
 
 // DefaultPushSecretName is the seed article's push Secret name.
@@ -110,216 +112,6 @@ func (o *Options) pushSpec() string {
 		return o.PushSpec
 	}
 	return strings.TrimPrefix(o.Push.Dest, "docker://")
-}
-
-func (o *Options) step(format string, a ...any) {
-	if o.Progress != nil {
-		fmt.Fprintf(o.Progress, "==> "+format+"\n", a...)
-	}
-}
-
-// Run executes the steps in order and returns the report. A returned error
-// is a *StepError: the step that could not run (input, credentials,
-// registry, build failure); the report says how far it got. Findings are
-// not errors: see Report.Status.
-func Run(ctx context.Context, o Options) (*Report, error) {
-	start := time.Now()
-	rep := &Report{SchemaVersion: SchemaVersion, Pool: o.Render.PoolName, Lint: []findings.Finding{}, Checks: []findings.Finding{}, Files: []string{}}
-	if rep.Pool == "" {
-		rep.Pool = mco.DefaultPoolName
-	}
-	defer func() { rep.Seconds = time.Since(start).Seconds() }()
-	fail := func(step string, err error) (*Report, error) {
-		rep.Status = StatusError
-		rep.Error = &ReportError{Step: step, Message: err.Error()}
-		rep.mark(step, StepFailed, 0)
-		return rep, &StepError{Step: step, Err: err}
-	}
-	if err := o.Validate(); err != nil {
-		return fail(StepInputs, err)
-	}
-	var err error
-
-	// 1. lint
-	o.step("lint %s", o.ContainerfileFile)
-	t := time.Now()
-	threshold := findings.SeverityError
-	if o.Config.FailureThreshold != nil {
-		threshold = *o.Config.FailureThreshold
-	}
-	lopts := containerfile.Options{Enable: o.Config.Enabled()}
-	var lint []findings.Finding
-	if o.LintSource != nil {
-		lint, err = containerfile.LintFile(o.ContainerfileFile, o.LintSource, lopts)
-	} else {
-		lint, err = containerfile.LintContent(o.ContainerfileFile, o.Render.Containerfile, lopts)
-	}
-	if err != nil {
-		return fail(StepLint, err)
-	}
-	lint = o.Config.Apply(lint)
-	rep.Lint = append(rep.Lint, lint...)
-	rep.mark(StepLint, StepOK, time.Since(t))
-	if findings.AtOrAbove(lint, threshold) && !o.Force {
-		rep.Status = StatusFindings
-		rep.Stopped = "lint errors (use --force to build anyway)"
-		return rep, nil
-	}
-
-	// 2. base image
-	sys, err := o.Build.Registry.SystemContext()
-	if err != nil {
-		return fail(StepBase, err)
-	}
-	t = time.Now()
-	base, err := baseimage.Resolve(ctx, o.Base, sys)
-	if err != nil {
-		return fail(StepBase, err)
-	}
-	o.Render.BaseImage, o.Render.ExtensionsImage = base.BaseImage, base.ExtensionsImage
-	if o.Render.ReleaseVersion == "" {
-		o.Render.ReleaseVersion = base.ReleaseVersion
-	}
-	baseDigest, err := baseimage.Digest(ctx, base.BaseImage, sys)
-	if err != nil {
-		return fail(StepBase, err)
-	}
-	rep.Base = &BaseReport{Image: base.BaseImage, Digest: baseDigest.String(), Source: base.Source, ExtensionsImage: base.ExtensionsImage, ReleaseVersion: base.ReleaseVersion}
-	rep.mark(StepBase, StepOK, time.Since(t))
-	o.step("base image %s (%s)", base.BaseImage, baseDigest)
-
-	// 3. render
-	t = time.Now()
-	r, err := mco.Render(o.Render)
-	if err != nil {
-		return fail(StepRender, err)
-	}
-	rep.Warnings = append(rep.Warnings, r.Warnings...)
-	rep.RenderedMachineConfig = r.MachineConfig.Name
-	ctxDir := o.Build.ContextDir
-	if ctxDir == "" {
-		tmp, err := os.MkdirTemp("", "ocl-build-context-")
-		if err != nil {
-			return fail(StepRender, err)
-		}
-		defer os.RemoveAll(tmp)
-		ctxDir = tmp
-	}
-	if err := mco.WriteContext(ctxDir, r); err != nil {
-		return fail(StepRender, err)
-	}
-	rep.mark(StepRender, StepOK, time.Since(t))
-
-	// 4. build
-	o.step("build")
-	bo := o.Build
-	bo.ContextDir, bo.Containerfile, bo.BaseImage = ctxDir, "", base.BaseImage
-	if bo.Tag == "" {
-		bo.Tag = "localhost/ocl-build/" + rep.Pool + ":latest"
-	}
-	t = time.Now()
-	res, err := build.Build(ctx, bo)
-	if err != nil {
-		return fail(StepBuild, err)
-	}
-	rep.Build = &BuildReport{ImageID: res.ImageID, Tag: res.Tag, Reference: res.Reference, Size: res.Size, Seconds: res.Elapsed.Seconds()}
-	rep.mark(StepBuild, StepOK, time.Since(t))
-
-	// 5. rpm diff
-	o.step("rpm diff")
-	t = time.Now()
-	imgOpts := image.Options{AuthFile: o.Build.Registry.AuthFilePath(), CertDir: o.Build.Registry.CertDir, RegistriesConf: o.Build.Registry.RegistriesConf}
-	if o.Build.Registry.InsecureSkipTLSVerify {
-		f := false
-		imgOpts.TLSVerify = &f
-	}
-	baseRef := "docker://" + base.BaseImage
-	reader := rpmdiff.NewReader(imgOpts)
-	baseDB, err := reader.Read(ctx, baseRef)
-	if err != nil {
-		return fail(StepRPMDiff, err)
-	}
-	builtDB, err := reader.Read(ctx, res.Reference)
-	if err != nil {
-		return fail(StepRPMDiff, err)
-	}
-	diff := rpmdiff.Diff(baseDB.Packages, builtDB.Packages)
-	rep.RPMDiff = &RPMDiffReport{Summary: diff.Summary(), Result: diff, Lines: diffLines(diff)}
-	rep.mark(StepRPMDiff, StepOK, time.Since(t))
-
-	// 6. image checks
-	o.step("image checks")
-	t = time.Now()
-	checks, err := runChecks(ctx, baseRef, res.Reference, imgOpts, r.MachineConfig, o.Render.Containerfile, o.ContainerfileFile, diff, baseDB.Packages)
-	if err != nil {
-		return fail(StepChecks, err)
-	}
-	rep.Checks = append(rep.Checks, o.Config.Apply(checks)...)
-	rep.mark(StepChecks, StepOK, time.Since(t))
-	errorsFound := findings.AtOrAbove(rep.Lint, threshold) || findings.AtOrAbove(rep.Checks, threshold)
-
-	// 7. push
-	var pushed *push.Result
-	if o.Push.Dest != "" {
-		o.step("push %s", o.Push.Dest)
-		po := o.Push
-		po.Src = res.Reference
-		t = time.Now()
-		pushed, err = push.Push(ctx, po)
-		if err != nil {
-			return fail(StepPush, err)
-		}
-		rep.Push = &PushReport{Dest: pushed.Dest, Digest: pushed.Digest.String(), PullSpec: pushed.PullSpec,
-			BlobsCopied: pushed.BlobsCopied, BlobsReused: pushed.BlobsReused, BytesUploaded: pushed.BytesUploaded, Seconds: pushed.Duration.Seconds()}
-		rep.mark(StepPush, StepOK, time.Since(t))
-	}
-
-	// 8. manifests: prepared and validated in full, then written file by
-	// file, each atomically, only now that everything they depend on passed.
-	if o.ManifestsDir != "" {
-		if errorsFound && !o.Force {
-			rep.Status = StatusFindings
-			rep.Stopped = "error findings: manifests not written (use --force to write them anyway)"
-			return rep, nil
-		}
-		o.step("manifests into %s", o.ManifestsDir)
-		t = time.Now()
-		files, err := prepareManifests(o, rep.Pool, pushed)
-		if err != nil {
-			return fail(StepManifests, err)
-		}
-		if err := os.MkdirAll(o.ManifestsDir, 0o755); err != nil {
-			return fail(StepManifests, err)
-		}
-		for _, f := range files {
-			p := filepath.Join(o.ManifestsDir, f.name)
-			if err := atomicfile.WriteFile(p, f.data, f.perm); err != nil {
-				return fail(StepManifests, err)
-			}
-			rep.Files = append(rep.Files, p)
-		}
-		rep.mark(StepManifests, StepOK, time.Since(t))
-	}
-	rep.Status = StatusOK
-	if errorsFound {
-		rep.Status = StatusFindings
-	}
-	return rep, nil
-}
-
-func runChecks(ctx context.Context, baseRef, builtRef string, opts image.Options, mc *mcfgv1.MachineConfig, content, file string, diff rpmdiff.Result, basePkgs []rpmdiff.Package) ([]findings.Finding, error) {
-	baseImg, err := image.Open(ctx, baseRef, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer baseImg.Close()
-	builtImg, err := image.Open(ctx, builtRef, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer builtImg.Close()
-	return imagecheck.Run(ctx, imagecheck.Input{Base: baseImg, Built: builtImg, Options: opts, MachineConfig: mc,
-		MachineConfigFile: "MachineConfig/" + mc.Name, Containerfile: content, File: file, Diff: &diff, BasePackages: basePkgs})
 }
 
 type outFile struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/oclerr"
 	"github.com/ocl-build/ocl-build/pkg/push"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 )
@@ -108,15 +109,15 @@ func TestValidateOptions(t *testing.T) {
 		}
 		// Run refuses the same, as an inputs step error, before any work.
 		rep, err := Run(context.Background(), tc.o)
-		var se *StepError
+		var se *oclerr.StepError
 		if err == nil || rep.Status != StatusError || rep.Error == nil || rep.Error.Step != StepInputs || !asStep(err, &se) {
 			t.Errorf("Run: %v %+v", err, rep)
 		}
 	}
 }
 
-func asStep(err error, se **StepError) bool {
-	e, ok := err.(*StepError)
+func asStep(err error, se **oclerr.StepError) bool {
+	e, ok := err.(*oclerr.StepError)
 	*se = e
 	return ok
 }

@@ -90,6 +90,9 @@ type BuildReport struct {
 	Reference string  `json:"reference"`
 	Size      int64   `json:"size"`
 	Seconds   float64 `json:"seconds"`
+	// StoreBaseDigest is the base image's digest as the store holds it
+	// (it may differ from Base.Digest with --pull missing).
+	StoreBaseDigest string `json:"storeBaseDigest,omitempty"`
 }
 
 type RPMDiffReport struct {
@@ -107,15 +110,6 @@ type PushReport struct {
 	BytesUploaded int64   `json:"bytesUploaded"`
 	Seconds       float64 `json:"seconds"`
 }
-
-// StepError is a step that could not run.
-type StepError struct {
-	Step string
-	Err  error
-}
-
-func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }
-func (e *StepError) Unwrap() error { return e.Err }
 
 func (r *Report) mark(step, status string, d time.Duration) {
 	r.Steps = append(r.Steps, StepReport{Name: step, Status: status, Seconds: d.Seconds()})

@@ -1,0 +1,171 @@
+package preflight
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/ocl-build/ocl-build/internal/atomicfile"
+	"github.com/ocl-build/ocl-build/pkg/build"
+	"github.com/ocl-build/ocl-build/pkg/containerfile"
+	"github.com/ocl-build/ocl-build/pkg/image"
+	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
+)
+
+func lintStep(_ context.Context, s *state) error {
+	s.progress("lint %s", s.o.ContainerfileFile)
+	lopts := containerfile.Options{Enable: s.o.Config.Enabled()}
+	var err error
+	var lint = s.rep.Lint
+	if s.o.LintSource != nil {
+		lint, err = containerfile.LintFile(s.o.ContainerfileFile, s.o.LintSource, lopts)
+	} else {
+		lint, err = containerfile.LintContent(s.o.ContainerfileFile, s.o.Render.Containerfile, lopts)
+	}
+	if err != nil {
+		return err
+	}
+	s.rep.Lint = append(s.rep.Lint, s.o.Config.Apply(lint)...)
+	return nil
+}
+
+// baseStep finds the base image and asks its registry for the digest now:
+// a wrong password or an unreachable registry is reported before any work.
+func baseStep(ctx context.Context, s *state) error {
+	sys, err := s.o.Build.Registry.SystemContext()
+	if err != nil {
+		return err
+	}
+	s.sys = sys
+	base, dg, err := s.be.ResolveBase(ctx, s.o.Base, sys)
+	if err != nil {
+		return err
+	}
+	s.o.Render.BaseImage, s.o.Render.ExtensionsImage = base.BaseImage, base.ExtensionsImage
+	if s.o.Render.ReleaseVersion == "" {
+		s.o.Render.ReleaseVersion = base.ReleaseVersion
+	}
+	s.baseDigest = dg
+	s.rep.Base = &BaseReport{Image: base.BaseImage, Digest: dg.String(), Source: base.Source, ExtensionsImage: base.ExtensionsImage, ReleaseVersion: base.ReleaseVersion}
+	s.progress("base image %s (%s)", base.BaseImage, dg)
+	return nil
+}
+
+// renderStep renders the on-cluster Containerfile and writes the build
+// context (to --context, else a directory removed at the end).
+func renderStep(_ context.Context, s *state) error {
+	r, err := mco.Render(s.o.Render)
+	if err != nil {
+		return err
+	}
+	s.rendered = r
+	s.rep.Warnings = append(s.rep.Warnings, r.Warnings...)
+	s.rep.RenderedMachineConfig = r.MachineConfig.Name
+	s.ctxDir = s.o.Build.ContextDir
+	if s.ctxDir == "" {
+		if s.ctxDir, err = s.tempDir("ocl-build-context-"); err != nil {
+			return err
+		}
+	}
+	return mco.WriteContext(s.ctxDir, r)
+}
+
+// buildOptions are the build's options for this run: the rendered context,
+// the resolved base image and the pool's default tag.
+func (s *state) buildOptions() build.Options {
+	bo := s.o.Build
+	bo.ContextDir, bo.Containerfile, bo.BaseImage = s.ctxDir, "", s.o.Render.BaseImage
+	if bo.Tag == "" {
+		bo.Tag = "localhost/ocl-build/" + s.rep.Pool + ":latest"
+	}
+	return bo
+}
+
+func buildStep(ctx context.Context, s *state) error {
+	s.progress("build")
+	res, err := s.be.Build(ctx, s.buildOptions())
+	if err != nil {
+		return err
+	}
+	s.built = res
+	s.rep.Build = &BuildReport{ImageID: res.ImageID, Tag: res.Tag, Reference: res.Reference, Size: res.Size,
+		Seconds: res.Elapsed.Seconds(), StoreBaseDigest: res.BaseDigest.String()}
+	return nil
+}
+
+// imageOptions reach the base image's registry as the build's pull did.
+func (s *state) imageOptions() image.Options {
+	r := s.o.Build.Registry
+	o := image.Options{AuthFile: r.AuthFilePath(), CertDir: r.CertDir, RegistriesConf: r.RegistriesConf}
+	if r.InsecureSkipTLSVerify {
+		f := false
+		o.TLSVerify = &f
+	}
+	return o
+}
+
+func rpmdiffStep(ctx context.Context, s *state) error {
+	s.progress("rpm diff")
+	s.imgOpts = s.imageOptions()
+	s.baseRef = "docker://" + s.o.Render.BaseImage
+	basePkgs, err := s.be.Packages(ctx, s.baseRef, s.imgOpts)
+	if err != nil {
+		return err
+	}
+	builtPkgs, err := s.be.Packages(ctx, s.built.Reference, s.imgOpts)
+	if err != nil {
+		return err
+	}
+	s.basePkgs = basePkgs
+	s.diff = rpmdiff.Diff(basePkgs, builtPkgs)
+	s.rep.RPMDiff = &RPMDiffReport{Summary: s.diff.Summary(), Result: s.diff, Lines: diffLines(s.diff)}
+	return nil
+}
+
+func checksStep(ctx context.Context, s *state) error {
+	s.progress("image checks")
+	fs, err := s.be.Checks(ctx, CheckInput{BaseRef: s.baseRef, BuiltRef: s.built.Reference, Options: s.imgOpts,
+		MachineConfig: s.rendered.MachineConfig, Containerfile: s.o.Render.Containerfile, File: s.o.ContainerfileFile,
+		Diff: s.diff, BasePackages: s.basePkgs})
+	if err != nil {
+		return err
+	}
+	s.rep.Checks = append(s.rep.Checks, s.o.Config.Apply(fs)...)
+	return nil
+}
+
+func pushStep(ctx context.Context, s *state) error {
+	s.progress("push %s", s.o.Push.Dest)
+	po := s.o.Push
+	po.Src = s.built.Reference
+	pushed, err := s.be.Push(ctx, po)
+	if err != nil {
+		return err
+	}
+	s.pushed = pushed
+	s.rep.Push = &PushReport{Dest: pushed.Dest, Digest: pushed.Digest.String(), PullSpec: pushed.PullSpec,
+		BlobsCopied: pushed.BlobsCopied, BlobsReused: pushed.BlobsReused, BytesUploaded: pushed.BytesUploaded, Seconds: pushed.Duration.Seconds()}
+	return nil
+}
+
+// manifestsStep prepares and validates every file in full, then writes them
+// one by one, each atomically.
+func manifestsStep(_ context.Context, s *state) error {
+	s.progress("manifests into %s", s.o.ManifestsDir)
+	files, err := prepareManifests(s.o, s.rep.Pool, s.pushed)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(s.o.ManifestsDir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		p := filepath.Join(s.o.ManifestsDir, f.name)
+		if err := atomicfile.WriteFile(p, f.data, f.perm); err != nil {
+			return err
+		}
+		s.rep.Files = append(s.rep.Files, p)
+	}
+	return nil
+}
