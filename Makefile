@@ -10,7 +10,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN := bin/ocl-build
 GOTEST_TIMEOUT ?= 20m
 
-.PHONY: all build deps test unit fuzz demo bench fixtures clean
+.PHONY: all build deps test unit fuzz demo bench fixtures clean rule-docs
 
 all: build
 
@@ -40,6 +40,11 @@ demo: deps build
 
 bench: deps build
 	bash bench/run.sh
+
+# The rule pages under docs/rules, from pkg/rules (TestPagesAreCurrent
+# fails when they drift).
+rule-docs:
+	go generate ./pkg/rules
 
 clean:
 	rm -rf bin

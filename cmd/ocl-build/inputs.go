@@ -13,6 +13,8 @@ import (
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // inputOptions are the flags that say what the cluster would build; render,
@@ -124,11 +126,16 @@ func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 		}
 		content, ok := mco.UserContainerfile(mosc)
 		if !ok {
-			in.Warnings = append(in.Warnings, fmt.Sprintf("MachineOSConfig %s has no NoArch containerFile entry; 4.19 uses only that entry, so the cluster builds without user content", mosc.Name))
+			var archs []string
+			for _, cf := range mosc.Spec.Containerfile {
+				archs = append(archs, string(cf.ContainerfileArch))
+			}
+			_, msg := rules.CheckNoArch(archs)
+			in.Warnings = append(in.Warnings, fmt.Sprintf("MachineOSConfig %s: %s (%s)", mosc.Name, msg, rules.OCL302.ID))
 		}
 		for _, cf := range mosc.Spec.Containerfile {
 			if cf.ContainerfileArch != mcfgv1.NoArch {
-				in.Warnings = append(in.Warnings, fmt.Sprintf("MachineOSConfig %s: the %s containerFile entry is ignored by 4.19 (only NoArch is built)", mosc.Name, cf.ContainerfileArch))
+				in.Warnings = append(in.Warnings, fmt.Sprintf("MachineOSConfig %s: the %s containerFile entry is ignored (the operator builds only NoArch)", mosc.Name, cf.ContainerfileArch))
 			}
 		}
 		ro.Containerfile = content

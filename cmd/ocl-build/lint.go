@@ -14,6 +14,7 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/containerfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/oclerr"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 func init() {
@@ -21,7 +22,7 @@ func init() {
 	// validate lints the Containerfiles embedded in MachineOSConfigs with
 	// the same rules (positions relative to the content; validate maps them).
 	embeddedLinter = func(file, content string) ([]findings.Finding, error) {
-		return containerfile.LintContent(file, content, containerfile.Options{})
+		return containerfile.LintContent(file, content, containerfile.Options{Target: rules.OnCluster})
 	}
 }
 
@@ -32,15 +33,27 @@ func newLintCmd(g *globalOptions) *cobra.Command {
 	var ff findingsFlags
 	var list bool
 	var enable []string
+	var target string
 	cmd := &cobra.Command{
 		Use:   "lint [FILE|-]...",
 		Short: "Lint a Containerfile, or the Containerfiles inside MachineOSConfig YAML",
-		Long: `lint checks a Containerfile against what the On-Cluster Layering build of
-OpenShift 4.19 does with it (OCL1xx: the cluster's contract) and against what makes
-a good OS image (OCL2xx). FILE is a Containerfile, - for standard input, or a YAML
-file (several documents allowed) with MachineOSConfig objects: every
-spec.containerFile[].content is linted, findings point at the YAML file's own lines,
-and a MachineOSConfig without a NoArch entry is OCL302.
+		Long: `lint checks a Containerfile against what the OpenShift build does with it
+(OCL1xx: the contract) and against what makes a good OS image (OCL2xx). FILE is
+a Containerfile, - for standard input, or a YAML file (several documents allowed)
+with MachineOSConfig objects: every spec.containerFile[].content is linted,
+findings point at the YAML file's own lines, and a MachineOSConfig without a
+NoArch entry is OCL302.
+
+Each rule applies to some targets (lint --list shows which):
+  on-cluster      a MachineOSConfig's content, built after the operator's configs stage
+  out-of-cluster  a layered image FROM the release's RHCOS (or FCOS/OKD) image, built
+                  elsewhere and rolled out as a MachineConfig osImageURL
+  bootc           an image FROM a *-bootc base
+--target auto (the default, or target: in the config file) reads it from the file:
+MachineOSConfig YAML, FROM configs and content without FROM are on-cluster; a final
+stage from an RHCOS/FCOS/OKD or ocp-v4.0-art-dev image is out-of-cluster; from a
+*-bootc image, bootc. Rules about what ships look only at the final stage and the
+stages it descends from. The rule pages are docs/rules/OCLnnn.md.
 
 Suppress findings with comments in the Containerfile:
   # ocl-build ignore=OCL202,OCL212       (the next instruction)
@@ -62,7 +75,10 @@ it, 2 unreadable input or bad flags.`,
   # From standard input, SARIF for code scanning
   cat Containerfile | ocl-build lint --format sarif - > lint.sarif
 
-  # The rule catalogue
+  # A layered image built out of the cluster, FROM the release's RHCOS image
+  ocl-build lint --target out-of-cluster Containerfile.layered
+
+  # The rule catalogue, with each rule's targets
   ocl-build lint --list`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			write, err := findingsWriter(ff.format)
@@ -73,19 +89,23 @@ it, 2 unreadable input or bad flags.`,
 			if err != nil {
 				return err
 			}
-			rules := cfg.ApplyRules(containerfile.Rules())
+			catalogue := cfg.ApplyRules(ruleCatalogue())
 			if list {
-				return writeCatalogue(cmd.OutOrStdout(), ff.format, rules, enable)
+				return writeCatalogue(cmd.OutOrStdout(), ff.format, catalogue, enable)
+			}
+			tgt, err := lintTarget(cmd, target, cfg)
+			if err != nil {
+				return err
 			}
 			if len(args) == 0 {
 				return inputError(errors.New("lint needs a FILE, or - for standard input (see ocl-build lint --help)"))
 			}
 			for _, id := range enable {
-				if _, ok := findRule(rules, id); !ok {
+				if _, ok := findRule(catalogue, id); !ok {
 					return inputError(fmt.Errorf("--enable %s: no such rule (see ocl-build lint --list)", id))
 				}
 			}
-			opts := containerfile.Options{Enable: append(cfg.Enabled(), enable...)}
+			opts := containerfile.Options{Enable: append(cfg.Enabled(), enable...), Target: tgt}
 			var all []findings.Finding
 			var bad []error
 			stdinUsed := false
@@ -104,7 +124,7 @@ it, 2 unreadable input or bad flags.`,
 			if g.quiet {
 				all = atOrAbove(all, threshold)
 			}
-			if err := write(cmd.OutOrStdout(), all, rules...); err != nil {
+			if err := write(cmd.OutOrStdout(), all, catalogue...); err != nil {
 				return err
 			}
 			for _, err := range bad {
@@ -123,7 +143,33 @@ it, 2 unreadable input or bad flags.`,
 	f := cmd.Flags()
 	f.BoolVar(&list, "list", false, "print the rule catalogue and exit")
 	f.StringSliceVar(&enable, "enable", nil, "turn on opt-in rules, e.g. --enable OCL214")
+	f.StringVar(&target, "target", rules.Auto, "where the image is built: on-cluster, out-of-cluster, bootc, or auto (read it from the file)")
 	return cmd
+}
+
+// lintTarget is --target, else the config's target, else auto ("").
+func lintTarget(cmd *cobra.Command, flag string, cfg findings.Config) (rules.Target, error) {
+	if !cmd.Flags().Changed("target") && cfg.Target != "" {
+		t, err := rules.ParseTarget(cfg.Target)
+		if err != nil {
+			return "", inputError(fmt.Errorf("config %s: line %d: target: %w", cfg.Path, cfg.TargetLine, err))
+		}
+		return t, nil
+	}
+	t, err := rules.ParseTarget(flag)
+	if err != nil {
+		return "", inputError(fmt.Errorf("--target: %w", err))
+	}
+	return t, nil
+}
+
+// ruleCatalogue is every rule of pkg/rules as the output formats show it.
+func ruleCatalogue() []findings.Rule {
+	var out []findings.Rule
+	for _, r := range rules.All() {
+		out = append(out, r.Catalogue(nil))
+	}
+	return out
 }
 
 // readLintInput reads a file, or standard input for "-", within the linter's
@@ -196,17 +242,20 @@ func writeCatalogue(w io.Writer, format string, rules []findings.Rule, enable []
 	switch format {
 	case "json":
 		type rule struct {
-			ID       string `json:"id"`
-			Severity string `json:"severity"`
-			OptIn    bool   `json:"optIn,omitempty"`
-			Short    string `json:"short"`
-			Help     string `json:"help"`
+			ID       string   `json:"id"`
+			Severity string   `json:"severity"`
+			OptIn    bool     `json:"optIn,omitempty"`
+			Retired  bool     `json:"retired,omitempty"`
+			Targets  []string `json:"targets"`
+			Short    string   `json:"short"`
+			Help     string   `json:"help"`
+			Page     string   `json:"page"`
 		}
 		out := struct {
 			Rules []rule `json:"rules"`
 		}{}
 		for _, r := range rules {
-			out.Rules = append(out.Rules, rule{r.ID, r.Severity.String(), r.OptIn, r.Short, r.Help})
+			out.Rules = append(out.Rules, rule{r.ID, r.Severity.String(), r.OptIn, r.Retired, r.Targets, r.Short, r.Help, r.HelpURI})
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -218,10 +267,13 @@ func writeCatalogue(w io.Writer, format string, rules []findings.Rule, enable []
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range rules {
 		sev := r.Severity.String()
-		if r.OptIn {
+		switch {
+		case r.Retired:
+			sev = "retired"
+		case r.OptIn:
 			sev += " (opt-in)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, sev, r.Short)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, sev, strings.Join(r.Targets, ","), r.Short)
 	}
 	return tw.Flush()
 }

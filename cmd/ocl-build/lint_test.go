@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 func repoFile(p string) string { return filepath.Join("..", "..", p) }
@@ -20,7 +23,7 @@ func TestLintExampleIsClean(t *testing.T) {
 func TestLintFindingsExitAndFormat(t *testing.T) {
 	f := repoFile("testdata/containerfiles/bad/sh-c.Containerfile")
 	code, out, _ := runCLI(t, "", "lint", f)
-	want := f + ":3:12: error OCL106: `dnf install` without -y/--assumeyes would prompt, and the cluster build has no terminal to answer\n"
+	want := f + ":3:12: error OCL106: `dnf install` without -y/--assumeyes would prompt, and the build has no terminal to answer\n"
 	if code != exitFindings || out != want {
 		t.Fatalf("code=%d out=%q", code, out)
 	}
@@ -75,7 +78,7 @@ func TestLintJSONAndSARIF(t *testing.T) {
 		} `json:"runs"`
 	}
 	if err := json.Unmarshal([]byte(out), &sarif); err != nil || code != exitFindings || sarif.Version != "2.1.0" ||
-		len(sarif.Runs[0].Results) != 4 || len(sarif.Runs[0].Tool.Driver.Rules) != 34 {
+		len(sarif.Runs[0].Results) != 4 || len(sarif.Runs[0].Tool.Driver.Rules) != len(rules.All()) {
 		t.Fatalf("sarif: code=%d err=%v", code, err)
 	}
 	if code, _, e := runCLI(t, "", "lint", "--format", "xml", f); code != exitInput || !strings.Contains(e, "--format xml") {
@@ -86,8 +89,9 @@ func TestLintJSONAndSARIF(t *testing.T) {
 func TestLintList(t *testing.T) {
 	code, out, _ := runCLI(t, "", "lint", "--list")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != exitOK || len(lines) != 34 || !strings.HasPrefix(lines[0], "OCL100  error") ||
-		!strings.Contains(out, "OCL214  info (opt-in)") || !strings.Contains(out, "OCL403  warning") {
+	if code != exitOK || len(lines) != len(rules.All()) || !strings.HasPrefix(lines[0], "OCL100  error") ||
+		!strings.Contains(out, "OCL214  info (opt-in)") || !strings.Contains(out, "OCL403  warning") ||
+		!strings.Contains(out, "OCL101  retired") || !regexp.MustCompile(`OCL102 +error +on-cluster +the last stage`).MatchString(out) {
 		t.Fatalf("code=%d out=\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "", "lint", "--list", "--format", "json")
@@ -116,7 +120,6 @@ func TestLintBadInputs(t *testing.T) {
 		path string
 		want string
 	}{
-		"empty":        {write("empty", nil), "file is empty"},
 		"binary":       {write("bin", []byte{0x7f, 'E', 'L', 'F', 0, 1, 2, 3}), ":1: not a text file"},
 		"invalid utf8": {write("utf", []byte("FROM configs\nRUN echo \xff\n")), ":2: not valid UTF-8"},
 		"10 MB":        {write("big", big), "file is too large (10485760 bytes"},
@@ -133,9 +136,17 @@ func TestLintBadInputs(t *testing.T) {
 		}
 	}
 	// A bad file among good ones: the good ones are still reported, exit 2.
-	code, out, errOut := runCLI(t, "", "lint", repoFile("testdata/containerfiles/bad/sh-c.Containerfile"), filepath.Join(dir, "empty"))
-	if code != exitInput || !strings.Contains(out, "OCL106") || !strings.Contains(errOut, "file is empty") {
+	code, out, errOut := runCLI(t, "", "lint", repoFile("testdata/containerfiles/bad/sh-c.Containerfile"), filepath.Join(dir, "bin"))
+	if code != exitInput || !strings.Contains(out, "OCL106") || !strings.Contains(errOut, "not a text file") {
 		t.Errorf("mixed: code=%d out=%q err=%q", code, out, errOut)
+	}
+	// An empty Containerfile is valid content (the image is the configs
+	// stage): exit 0, nothing printed, from a file and from stdin.
+	if code, out, e := runCLI(t, "", "lint", write("empty", nil)); code != exitOK || out != "" || e != "" {
+		t.Errorf("empty file: code=%d out=%q err=%q", code, out, e)
+	}
+	if code, out, e := runCLI(t, "", "lint", "-"); code != exitOK || out != "" || e != "" {
+		t.Errorf("empty stdin: code=%d out=%q err=%q", code, out, e)
 	}
 	if code, _, e := runCLI(t, "", "lint"); code != exitInput || !strings.Contains(e, "needs a FILE") {
 		t.Errorf("no args: %d %q", code, e)

@@ -9,6 +9,8 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/pullsecret"
+
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 func init() { registerCommand("validate", newValidateCmd) }
@@ -71,7 +73,7 @@ secret).`,
 					if len(enabled) == 0 {
 						return embeddedLinter(file, content)
 					}
-					return containerfile.LintContent(file, content, containerfile.Options{Enable: enabled})
+					return containerfile.LintContent(file, content, containerfile.Options{Enable: enabled, Target: rules.OnCluster})
 				}
 			}
 			fs, err := manifests.Check(docs, opts)
@@ -82,7 +84,7 @@ secret).`,
 			if g.quiet {
 				fs = atOrAbove(fs, threshold)
 			}
-			if err := write(cmd.OutOrStdout(), fs, cfg.ApplyRules(containerfile.Rules())...); err != nil {
+			if err := write(cmd.OutOrStdout(), fs, cfg.ApplyRules(ruleCatalogue())...); err != nil {
 				return err
 			}
 			if findings.AtOrAbove(fs, threshold) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // FuzzLint feeds arbitrary bytes to LintFile as a Containerfile and as YAML:
@@ -59,13 +61,22 @@ func FuzzLint(f *testing.F) {
 				strings.Contains(x.Message, "\n") {
 				t.Fatalf("bad finding %+v for %d-line input", x, lines)
 			}
-			if _, ok := ruleByID[x.Rule]; !ok {
-				t.Fatalf("finding with unknown rule %+v", x)
+			if r, ok := rules.ByID(x.Rule); !ok || r.Retired != "" || (r.Checker != rules.Containerfile && r != rules.OCL302) {
+				t.Fatalf("finding of a rule lint does not report %+v", x)
 			}
 		}
 		if !asYAML {
-			if _, err := InstalledPackages(string(data)); err != nil && !utf8.Valid(data) {
+			pkgs, err := InstalledPackages(string(data))
+			if err != nil {
 				return
+			}
+			seen := map[string]bool{}
+			for _, p := range pkgs {
+				// Names only: no version operator, option, group or file.
+				if p == "" || strings.ContainsAny(p, " <>=!/") || strings.HasPrefix(p, "-") || strings.HasPrefix(p, "@") || strings.HasSuffix(p, ".rpm") || seen[p] {
+					t.Fatalf("InstalledPackages gave %q in %q", p, pkgs)
+				}
+				seen[p] = true
 			}
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // ruleCase is one Containerfile and the lines where the rule must fire
@@ -17,7 +18,7 @@ type ruleCase struct {
 }
 
 // allOn enables the opt-in rules so their tables can run.
-var allOn = Options{Enable: []string{RuleUnversionedPkg}}
+var allOn = Options{Enable: []string{rules.OCL214.ID}}
 
 func lintLines(t *testing.T, rule, src string) ([]int, []findings.Finding) {
 	t.Helper()
@@ -76,4 +77,26 @@ func wantAt(t *testing.T, fs []findings.Finding, rule string, line, col int) {
 		}
 	}
 	t.Fatalf("%s not found:\n%s", rule, dump(fs))
+}
+
+// runRuleTableFor is runRuleTable for one target (not auto).
+func runRuleTableFor(t *testing.T, rule string, target rules.Target, cases []ruleCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(string(target)+"/"+c.name, func(t *testing.T) {
+			fs, err := LintContent("Containerfile", c.src, Options{Enable: allOn.Enable, Target: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, f := range fs {
+				if f.Rule == rule {
+					got = append(got, f.Line)
+				}
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s fired on lines %v, want %v\nsource:\n%s\nall findings:\n%s", rule, got, c.want, c.src, dump(fs))
+			}
+		})
+	}
 }

@@ -1,7 +1,6 @@
 package containerfile
 
 import (
-	"bytes"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -36,14 +35,11 @@ func inputErr(file string, line int, format string, args ...any) error {
 	return &InputError{File: file, Line: line, Msg: msg}
 }
 
-// checkText rejects what is not a text file: empty, oversized, NUL bytes or
-// other binary control bytes, invalid UTF-8.
+// checkText rejects what is not a text file: oversized, NUL bytes or other
+// binary control bytes, invalid UTF-8. Empty is text (and valid content).
 func checkText(file string, data []byte) error {
 	if len(data) > MaxInputSize {
 		return inputErr(file, 0, "file is too large (%d bytes; the limit is %d)", len(data), MaxInputSize)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return inputErr(file, 0, "file is empty")
 	}
 	line := 1
 	for _, b := range data {

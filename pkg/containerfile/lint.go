@@ -1,9 +1,13 @@
-// Package containerfile lints the Containerfile of an OpenShift On-Cluster
-// Layering build (MachineOSConfig v1, 4.19+): the cluster's contract (OCL1xx),
-// OS-image hygiene (OCL2xx) and, for MachineOSConfig YAML, OCL302. It parses
-// with buildkit's Dockerfile parser and reads every RUN with a real shell
-// parser (mvdan.cc/sh), so chains, pipes, continuations, heredocs, exec form
-// and `sh -c '...'` are understood rather than pattern-matched.
+// Package containerfile lints the Containerfile of an OpenShift image-mode
+// build: On-Cluster Layering (a MachineOSConfig's content, 4.19+), an
+// out-of-cluster layered image FROM the release's RHCOS image, or a bootc
+// image. It reports the rules of pkg/rules whose Checker is Containerfile
+// (the cluster's contract, OCL1xx; OS-image hygiene, OCL2xx) and, for
+// MachineOSConfig YAML, OCL302. Each rule's check is oclNNN.go, with its
+// table test in oclNNN_test.go. It parses with buildkit's Dockerfile parser
+// and reads every RUN with a real shell parser (mvdan.cc/sh), so chains,
+// pipes, continuations, heredocs, exec form and `sh -c '...'` are
+// understood rather than pattern-matched.
 package containerfile
 
 import (
@@ -11,12 +15,22 @@ import (
 	"strings"
 
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // Options tune a lint run.
 type Options struct {
 	// Enable turns on opt-in rules (OCL214) by ID.
 	Enable []string
+	// Target is where the image is built ("" or rules.Auto: read it from
+	// the content, see DetectTarget). MachineOSConfig YAML is always
+	// on-cluster.
+	Target rules.Target
+	// Profile is the OpenShift version in force; nil when unknown (rules
+	// then take their default severity, and version tables the newest
+	// version's).
+	Profile *ocpversion.Profile
 }
 
 func (o Options) enabled(id string) bool {
@@ -28,48 +42,64 @@ func (o Options) enabled(id string) bool {
 	return false
 }
 
-var rulesInOrder = []func(*doc){
-	ruleNoFrom, ruleNotFromConfigs, ruleCopyContext, ruleReservedStage, rulePromptingPM, ruleArgNoDefault,
-	rulePMAsNonRoot, ruleNoCommit, ruleNoClean, ruleOSUpgrade, ruleWritesVar, ruleKernelReplace, ruleNoEffect,
-	ruleFinalNonRoot, ruleRemoteCode, ruleSecretName, ruleNotFinal, ruleExtension, ruleMergeRuns, rulePipefail,
-	ruleUnversionedPkg,
-}
-
 // LintContent lints a bare Containerfile held in content; file names it in
 // the findings. Pragmas in its comments are honoured. The error is reserved
 // for content that is not text (see LintFile); parse failures are OCL100.
+// Empty content is valid: the image is then the operator's configs stage.
 func LintContent(file string, content string, opts Options) ([]findings.Finding, error) {
-	if err := checkText(file, []byte(content)); err != nil {
-		return nil, err
+	fs, _, err := lintContent(file, content, opts)
+	return fs, err
+}
+
+// Result is a lint run with the target it was judged for.
+type Result struct {
+	Findings []findings.Finding
+	Target   rules.Target
+	// TargetReason says why auto chose the target ("" when it was given).
+	TargetReason string
+}
+
+// LintContentResult is LintContent that also says which target applied.
+func LintContentResult(file string, content string, opts Options) (Result, error) {
+	fs, d, err := lintContent(file, content, opts)
+	if err != nil {
+		return Result{}, err
 	}
-	d := lintDoc(file, content)
+	r := Result{Findings: fs, Target: opts.Target}
+	if r.Target == "" {
+		r.Target, r.TargetReason = detectTarget(d)
+	}
+	return r, nil
+}
+
+func lintContent(file, content string, opts Options) ([]findings.Finding, *doc, error) {
+	if err := checkText(file, []byte(content)); err != nil {
+		return nil, nil, err
+	}
+	d := lintDoc(file, content, opts)
 	out := d.out[:0]
 	for _, f := range d.out {
-		if r := ruleByID[f.Rule]; r.OptIn && !opts.enabled(f.Rule) {
+		if r, ok := rules.ByID(f.Rule); ok && r.OptIn && !opts.enabled(f.Rule) {
 			continue
 		}
 		out = append(out, f)
 	}
 	out = d.sup.Filter(out)
 	findings.Sort(out)
-	return out, nil
+	return out, d, nil
 }
 
-func lintDoc(file, content string) *doc {
+func lintDoc(file, content string, opts Options) *doc {
 	d, err := parseDoc(file, content)
-	ruleTooLong(d)
-	if err != nil {
-		if errors.Is(err, errNoInstructions) {
-			d.add(1, 1, RuleNoFrom, "there is no FROM: the content has no instructions at all")
-		} else {
-			line := errLine(err)
-			col := 1
-			if line > 0 {
-				col = d.colOf(line)
-			}
-			d.add(line, col, RuleParse, "%s", cleanErr(err))
+	d.profile = opts.Profile
+	if err != nil && !errors.Is(err, errNoInstructions) {
+		line := errLine(err)
+		col := 1
+		if line > 0 {
+			col = d.colOf(line)
 		}
-		return d
+		d.parseErrs = append(d.parseErrs, parseErr{line: line, col: col, msg: cleanErr(err)})
+		d.stages, d.insts = nil, nil
 	}
 	for _, in := range d.insts {
 		if in.cmd == "run" {
@@ -77,8 +107,19 @@ func lintDoc(file, content string) *doc {
 		}
 	}
 	d.pragmas()
-	for _, r := range rulesInOrder {
-		r(d)
+	target := opts.Target
+	if target == "" {
+		target, _ = detectTarget(d)
+	}
+	for _, r := range rules.All() {
+		fn := checks[r.ID]
+		if fn == nil || r.Retired != "" || !r.AppliesTo(target) {
+			continue
+		}
+		if err != nil && r.ID != rules.OCL100.ID && r.ID != rules.OCL103.ID {
+			continue // nothing else can be judged in content that does not parse
+		}
+		fn(newCtx(d, r, target))
 	}
 	return d
 }
@@ -120,8 +161,7 @@ func (d *doc) pragmas() {
 			continue
 		}
 		if err != nil {
-			d.out = append(d.out, findings.Finding{File: d.file, Line: line, Column: d.colOf(line), Rule: RuleParse,
-				Severity: findings.SeverityWarning, Message: err.Error()})
+			d.parseErrs = append(d.parseErrs, parseErr{line: line, col: d.colOf(line), msg: err.Error(), variant: "pragma"})
 			continue
 		}
 		if p.Global {
@@ -146,8 +186,8 @@ func InstalledPackages(content string) ([]string, error) {
 		return nil, err
 	}
 	d := lintDocNoRules(content)
-	if len(d.insts) == 0 && len(d.out) > 0 {
-		return nil, errors.New(d.out[0].Message)
+	if len(d.insts) == 0 && len(d.parseErrs) > 0 {
+		return nil, errors.New(d.parseErrs[0].msg)
 	}
 	var insts []*inst
 	if st := finalStage(d); st != nil {
@@ -165,10 +205,10 @@ func InstalledPackages(content string) ([]string, error) {
 		}
 		for _, c := range in.run.calls {
 			pc := parsePkgCall(c)
-			if pc == nil || pc.tool == "rpm" || !pc.installs() || pc.sub == "group" || pc.sub == "module" {
+			if pc == nil || pc.tool == "rpm" || pc.sub == "group" || pc.sub == "module" {
 				continue
 			}
-			for _, p := range pc.pkgs {
+			for _, p := range pc.installed() {
 				n := p.name
 				if i := strings.IndexAny(n, " <>=!"); i >= 0 {
 					n = n[:i]
@@ -191,7 +231,8 @@ func lintDocNoRules(content string) *doc {
 		if errors.Is(err, errNoInstructions) {
 			return d
 		}
-		d.add(errLine(err), 1, RuleParse, "%s", cleanErr(err))
+		d.parseErrs = append(d.parseErrs, parseErr{line: errLine(err), col: 1, msg: cleanErr(err)})
+		d.stages, d.insts = nil, nil
 		return d
 	}
 	for _, in := range d.insts {

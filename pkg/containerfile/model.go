@@ -11,6 +11,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // doc is one parsed Containerfile with everything the rules look at.
@@ -22,8 +24,23 @@ type doc struct {
 	insts  []*inst
 	stages []*stage
 	meta   []*inst // ARGs before the first FROM
-	out    []findings.Finding
-	sup    findings.Suppressions
+	// shipped marks the final stage and the stages it descends from: what
+	// reaches the node. Content without FROM is one implicit stage (it runs
+	// at the end of the operator's configs stage), so all of it ships.
+	shipped map[*stage]bool
+	// parseErrs are what OCL100 reports: the parser's, the shell's and
+	// malformed pragmas.
+	parseErrs []parseErr
+	profile   *ocpversion.Profile
+	out       []findings.Finding
+	sup       findings.Suppressions
+}
+
+// parseErr is one OCL100 finding waiting for its check.
+type parseErr struct {
+	line, col int
+	msg       string
+	variant   string // "" or a variant of OCL100 ("pragma")
 }
 
 // inst is one instruction with its place in the file.
@@ -46,6 +63,16 @@ type stage struct {
 	from   *inst
 	parent *stage // earlier stage named by base, nil for images
 	insts  []*inst
+	// rawBase is the FROM image as written, before ARG expansion.
+	rawBase string
+	// implicit: content without FROM, which runs in the configs stage.
+	implicit bool
+}
+
+// unresolvedBase reports a FROM image named by a build argument that has no
+// value here (ARG without default): its image is unknown.
+func (s *stage) unresolvedBase() bool {
+	return s.from != nil && strings.Contains(s.rawBase, "$") && (s.base == "" || strings.Contains(s.base, "$"))
 }
 
 // descendsFrom reports whether the stage's chain of bases reaches image name.
@@ -88,13 +115,13 @@ func parseDoc(file, src string) (*doc, error) {
 		in.flags = parseFlags(n.Flags)
 		v, perr := instructions.ParseInstruction(n)
 		if perr != nil {
-			d.add(in.line, in.col, RuleParse, "%s: %s", strings.ToUpper(in.cmd), cleanErr(perr))
+			d.parseErrs = append(d.parseErrs, parseErr{line: in.line, col: in.col, msg: strings.ToUpper(in.cmd) + ": " + cleanErr(perr)})
 		} else {
 			in.parsed = v
 		}
 		if st, ok := v.(*instructions.Stage); ok && perr == nil {
 			base := expandMeta(st.BaseName, d.meta)
-			cur = &stage{index: len(d.stages), name: strings.ToLower(st.Name), base: base, from: in}
+			cur = &stage{index: len(d.stages), name: strings.ToLower(st.Name), base: base, rawBase: st.BaseName, from: in}
 			if p, ok := names[strings.ToLower(base)]; ok {
 				cur.parent = p
 			}
@@ -116,6 +143,21 @@ func parseDoc(file, src string) (*doc, error) {
 			cur.insts = append(cur.insts, in)
 		}
 		d.insts = append(d.insts, in)
+	}
+	if len(d.stages) == 0 && len(d.insts) > 0 {
+		// No FROM: the operator pastes these lines after its configs
+		// stage, so they are that stage's last instructions.
+		d.stages = []*stage{{base: "configs", rawBase: "configs", implicit: true, insts: d.insts}}
+		for _, in := range d.insts {
+			in.stage = d.stages[0]
+		}
+		d.meta = nil
+	}
+	d.shipped = map[*stage]bool{}
+	if st := finalStage(d); st != nil {
+		for _, s := range st.chain() {
+			d.shipped[s] = true
+		}
 	}
 	return d, nil
 }
@@ -152,17 +194,10 @@ func expandMeta(s string, meta []*inst) string {
 	})
 }
 
-// add records a finding at a line and column of the file with the rule's
-// default severity.
-func (d *doc) add(line, col int, rule, format string, args ...any) {
-	d.out = append(d.out, findings.Finding{
-		File: d.file, Line: line, Column: col, Rule: rule,
-		Severity: ruleByID[rule].Severity, Message: fmt.Sprintf(format, args...),
-	})
-}
-
-func (d *doc) addAt(in *inst, rule, format string, args ...any) {
-	d.add(in.line, in.col, rule, format, args...)
+// add records a finding of rule at a line and column of the file, at the
+// rule's severity under the version in force.
+func (d *doc) add(r *rules.Rule, line, col int, format string, args ...any) {
+	d.out = append(d.out, r.Finding(d.profile, d.file, line, col, fmt.Sprintf(format, args...)))
 }
 
 // colOf is the 1-based column of the first non-blank character of a line.

@@ -14,6 +14,9 @@ type pkgCall struct {
 	subsub    string // for group/module/override/history: the second word
 	assumeYes bool
 	pkgs      []pkgArg // package arguments after the subcommand(s)
+	// optInstalls are packages named by --install (rpm-ostree override
+	// remove X --install Y, rpm-ostree install's own --install is the same).
+	optInstalls []pkgArg
 }
 
 type pkgArg struct {
@@ -159,7 +162,12 @@ func parseRpmOstree(c *call) *pkgCall {
 					i++
 					val = args[i]
 				}
-				pc.pkgs = append(pc.pkgs, pkgArg{name: val, pos: c.argPos[min(i, len(args)-1)]})
+				a := pkgArg{name: val, pos: c.argPos[min(i, len(args)-1)], dynamic: c.dynamic[min(i, len(args)-1)]}
+				if name == "--install" {
+					pc.optInstalls = append(pc.optInstalls, a)
+				} else {
+					pc.pkgs = append(pc.pkgs, a)
+				}
 				continue
 			}
 			if !hasVal && (name == "--os" || name == "--sysroot" || name == "--from") && i+1 < len(args) {
@@ -257,6 +265,20 @@ func (p *pkgCall) installs() bool {
 	return false
 }
 
+// installed lists the packages the call installs: the arguments of an
+// install (or of the second word of `dnf swap OLD NEW`), and --install
+// values (`rpm-ostree override remove kernel --install kernel-rt-core`).
+func (p *pkgCall) installed() []pkgArg {
+	var out []pkgArg
+	switch {
+	case p.installs():
+		out = append(out, p.pkgs...)
+	case p.tool == "dnf" && p.sub == "swap" && len(p.pkgs) >= 2:
+		out = append(out, p.pkgs[1:]...)
+	}
+	return append(out, p.optInstalls...)
+}
+
 // modifies reports whether the call changes the package set or its caches,
 // which needs root.
 func (p *pkgCall) modifies() bool {
@@ -293,4 +315,16 @@ func (p *pkgCall) osWideUpgrade() bool {
 		return p.sub == "upgrade" || p.sub == "update"
 	}
 	return false
+}
+
+// subName is the subcommand as the user wrote it, for messages.
+func subName(pc *pkgCall) string {
+	w := pc.word
+	if w == "" {
+		w = pc.sub
+	}
+	if pc.subsub != "" && groupAlias[w] == "" {
+		return w + " " + pc.subsub
+	}
+	return w
 }

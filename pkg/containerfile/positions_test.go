@@ -1,6 +1,10 @@
 package containerfile
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ocl-build/ocl-build/pkg/rules"
+)
 
 // Findings inside RUN point at the command itself, on the file's own line
 // and column, through continuations, flags, heredocs and nested shells.
@@ -25,7 +29,7 @@ func TestRunPositions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantAt(t, fs, RulePromptingPM, c.line, c.col)
+			wantAt(t, fs, rules.OCL106.ID, c.line, c.col)
 		})
 	}
 }

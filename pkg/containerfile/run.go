@@ -42,7 +42,7 @@ func (d *doc) analyseRun(in *inst) {
 	if err != nil {
 		sc.bad = true
 		se := err.(*shellError)
-		d.add(se.pos.line, se.pos.col, RuleParse, "RUN is not valid shell: %s", se.msg)
+		d.parseErrs = append(d.parseErrs, parseErr{line: se.pos.line, col: se.pos.col, msg: "RUN is not valid shell: " + se.msg})
 		return
 	}
 	sc.last = last

@@ -34,14 +34,21 @@ type redir struct {
 	pos    pos
 }
 
+// pipe is one | operator and the command whose output it carries (nil
+// when that is not a simple command).
+type pipe struct {
+	pos  pos
+	left *call
+}
+
 // script is the analysed shell of one RUN: every command in source order,
 // nested scripts (sh -c, heredocs) included.
 type script struct {
 	calls      []*call
-	last       *call // what the RUN ends in
-	pipes      []pos // each | operator
-	pipefailAt *pos  // where pipefail is switched on, if it is
-	bad        bool  // the shell could not parse it (reported as OCL100)
+	last       *call  // what the RUN ends in
+	pipes      []pipe // each | operator
+	pipefailAt *pos   // where pipefail is switched on, if it is
+	bad        bool   // the shell could not parse it (reported as OCL100)
 }
 
 const maxNesting = 8
@@ -137,8 +144,10 @@ func (w *walker) stmt(st *syntax.Stmt, pipedFrom *call) *call {
 	case *syntax.BinaryCmd:
 		switch x.Op {
 		case syntax.Pipe, syntax.PipeAll:
-			w.sc.pipes = append(w.sc.pipes, w.at(x.OpPos))
+			at := len(w.sc.pipes)
+			w.sc.pipes = append(w.sc.pipes, pipe{pos: w.at(x.OpPos)})
 			left := w.stmt(x.X, pipedFrom)
+			w.sc.pipes[at].left = left
 			return w.stmt(x.Y, left)
 		default:
 			w.stmt(x.X, pipedFrom)

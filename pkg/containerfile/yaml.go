@@ -12,6 +12,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 var yamlLineRe = regexp.MustCompile(`line (\d+)`)
@@ -156,26 +157,25 @@ func lintMOSC(file string, src []string, obj *yaml.Node, opts Options) ([]findin
 	}
 	var out []findings.Finding
 	cf := get(spec, "containerFile")
-	noArch := false
+	var archs []string
+	// A MachineOSConfig's content is on-cluster content, whatever it says.
+	opts.Target = rules.OnCluster
 	if cf != nil && cf.Kind == yaml.SequenceNode {
 		for i, e := range cf.Content {
 			e = deref(e)
 			if e.Kind != yaml.MappingNode {
 				return nil, inputErr(file, e.Line, "%s spec.containerFile[%d] is not a mapping", label, i)
 			}
-			arch := scalar(get(e, "containerfileArch"))
-			if arch == "" || arch == "NoArch" {
-				noArch = true
-			}
+			archs = append(archs, scalar(get(e, "containerfileArch")))
 			c := get(e, "content")
 			if c == nil {
 				return nil, inputErr(file, e.Line, "%s spec.containerFile[%d] has no content", label, i)
 			}
-			if c.Kind != yaml.ScalarNode || (c.Tag != "!!str" && c.Tag != "") {
+			if c.Kind != yaml.ScalarNode || (c.Tag != "!!str" && c.Tag != "" && c.Tag != "!!null") {
 				return nil, inputErr(file, c.Line, "%s spec.containerFile[%d].content is not a string", label, i)
 			}
 			if strings.TrimSpace(c.Value) == "" {
-				return nil, inputErr(file, c.Line, "%s spec.containerFile[%d].content is empty", label, i)
+				continue // valid: the image is the operator's configs stage
 			}
 			if err := checkText(file, []byte(c.Value)); err != nil {
 				ie := err.(*InputError)
@@ -194,14 +194,12 @@ func lintMOSC(file string, src []string, obj *yaml.Node, opts Options) ([]findin
 	} else if cf != nil && !(cf.Kind == yaml.ScalarNode && cf.Tag == "!!null") {
 		return nil, inputErr(file, cf.Line, "%s spec.containerFile is not a list", label)
 	}
-	if !noArch {
+	if _, msg := rules.CheckNoArch(archs); msg != "" {
 		at := keyNode(spec, "containerFile")
 		if at == nil {
 			at = keyNode(obj, "spec")
 		}
-		out = append(out, findings.Finding{File: file, Line: at.Line, Column: at.Column, Rule: RuleNoNoArch,
-			Severity: ruleByID[RuleNoNoArch].Severity,
-			Message:  label + " has no NoArch containerFile entry: 4.19 builds only that one, so the content would be dropped"})
+		out = append(out, rules.OCL302.Finding(opts.Profile, file, at.Line, at.Column, label+": "+msg))
 	}
 	return out, nil
 }

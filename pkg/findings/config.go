@@ -21,6 +21,7 @@ const ConfigFileName = ".ocl-build.yaml"
 //	override:                    # change a rule's severity ("none" drops it;
 //	  OCL214: warning            #   naming an opt-in rule here turns it on)
 //	failure-threshold: warning   # error (default) | warning | info | none
+//	target: out-of-cluster       # lint's --target: auto (default) | on-cluster | out-of-cluster | bootc
 //
 // hadolint's shape of override (severity: [rules]) is accepted too.
 type Config struct {
@@ -28,6 +29,11 @@ type Config struct {
 	Ignored          []string
 	Override         map[string]Severity
 	FailureThreshold *Severity // nil when the file does not set it
+	// Target is lint's target (on-cluster, out-of-cluster, bootc, auto);
+	// "" when the file does not set it. Checked by the caller, which owns
+	// the list of targets.
+	Target     string
+	TargetLine int
 }
 
 // FindConfig returns dir/.ocl-build.yaml when it exists, "" otherwise.
@@ -71,7 +77,7 @@ func ParseConfig(data []byte) (Config, error) {
 		return c, nil
 	}
 	if root.Kind != yaml.MappingNode {
-		return c, fmt.Errorf("line %d: want a mapping with ignored, override, failure-threshold", root.Line)
+		return c, fmt.Errorf("line %d: want a mapping with ignored, override, failure-threshold, target", root.Line)
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -95,8 +101,13 @@ func ParseConfig(data []byte) (Config, error) {
 				return c, fmt.Errorf("line %d: failure-threshold: %v", v.Line, err)
 			}
 			c.FailureThreshold = &s
+		case "target":
+			if v.Kind != yaml.ScalarNode {
+				return c, fmt.Errorf("line %d: target: want on-cluster, out-of-cluster, bootc or auto", v.Line)
+			}
+			c.Target, c.TargetLine = v.Value, v.Line
 		default:
-			return c, fmt.Errorf("line %d: unknown key %q (want ignored, override, failure-threshold)", k.Line, k.Value)
+			return c, fmt.Errorf("line %d: unknown key %q (want ignored, override, failure-threshold, target)", k.Line, k.Value)
 		}
 	}
 	return c, nil

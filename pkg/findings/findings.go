@@ -70,7 +70,8 @@ type Finding struct {
 	Message  string   `json:"message"`
 }
 
-// Rule is the catalogue entry of one rule ID (OCLnnn).
+// Rule is how the output formats show one rule (OCLnnn); the rules
+// themselves live in pkg/rules, which fills this in.
 type Rule struct {
 	ID       string
 	Severity Severity // default severity
@@ -79,6 +80,14 @@ type Rule struct {
 	// OptIn rules are off unless enabled (config override or Options), for
 	// checks that are right for some projects and noise for most.
 	OptIn bool
+	// Targets the rule applies to (on-cluster, out-of-cluster, bootc).
+	Targets []string
+	// Retired rules are listed but never reported.
+	Retired bool
+	// HelpMarkdown is the rule's page (docs/rules/OCLnnn.md), for SARIF.
+	HelpMarkdown string
+	// HelpURI is where the page lives in the repository.
+	HelpURI string
 }
 
 // Sort orders findings by file, line, column, then rule ID.

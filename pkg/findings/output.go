@@ -72,6 +72,12 @@ func WriteSARIFTool(w io.Writer, tool Tool, fs []Finding, rules ...Rule) error {
 			sr.FullDescription = &sarifText{Text: r.Help}
 			sr.Help = &sarifText{Text: r.Help}
 		}
+		if r.HelpMarkdown != "" {
+			if sr.Help == nil {
+				sr.Help = &sarifText{Text: nonEmpty(r.Help, r.Short)}
+			}
+			sr.Help.Markdown = r.HelpMarkdown
+		}
 		driverRules = append(driverRules, sr)
 	}
 	results := make([]sarifResult, 0, len(sorted))
@@ -141,7 +147,8 @@ type sarifConfig struct {
 	Level string `json:"level"`
 }
 type sarifText struct {
-	Text string `json:"text"`
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
 }
 type sarifResult struct {
 	RuleID    string          `json:"ruleId"`

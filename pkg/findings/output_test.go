@@ -21,7 +21,7 @@ var sample = []Finding{
 var sampleRules = []Rule{
 	{ID: "OCL202", Severity: SeverityWarning, Short: "no clean", Help: "Run dnf clean all."},
 	{ID: "OCL210", Severity: SeverityInfo, Short: "not final", Help: "Name it final."},
-	{ID: "OCL302", Severity: SeverityError, Short: "no NoArch", Help: "Add a NoArch entry."},
+	{ID: "OCL302", Severity: SeverityError, Short: "no NoArch", Help: "Add a NoArch entry.", HelpMarkdown: "# OCL302\n\nAdd a `NoArch` entry.\n"},
 	{ID: "OCL404", Severity: SeverityWarning, Short: "volatile content"},
 }
 

@@ -22,7 +22,9 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/image"
 	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // Input is what the checks look at. Base and Built are opened images (the
@@ -49,18 +51,23 @@ type Input struct {
 	// than "already in the base or not installed".
 	BasePackages []rpmdiff.Package
 
+	// Profile is the OpenShift version in force (OCL401 is an error only
+	// where the version has the unit-enable trap); nil: unknown, so the
+	// rules' default severities.
+	Profile *ocpversion.Profile
+
 	// UserLayers is how many top layers of Built the user's content added.
 	// 0: found from the image history (layers after the template's last
 	// LABEL), else every layer above the base.
 	UserLayers int
 }
 
-// Rules these checks emit.
-const (
-	RuleUnitNotInBase  = containerfile.RuleUnitNotInBase
-	RuleUnitNotInImage = containerfile.RuleUnitNotInImage
-	RulePkgNotInDiff   = containerfile.RulePkgNotInDiff
-	RuleVolatileLeft   = containerfile.RuleVolatileLeft
+// Rules these checks emit (their metadata: pkg/rules).
+var (
+	RuleUnitNotInBase  = rules.OCL401.ID
+	RuleUnitNotInImage = rules.OCL402.ID
+	RulePkgNotInDiff   = rules.OCL403.ID
+	RuleVolatileLeft   = rules.OCL404.ID
 )
 
 // Run runs every check its input allows and returns the findings, sorted.
@@ -150,14 +157,12 @@ func checkUnits(ctx context.Context, in Input) ([]findings.Finding, error) {
 		}
 		inBuilt := FindUnit(builtStack, u)
 		if inBuilt.Found {
-			out = append(out, findings.Finding{File: file, Rule: RuleUnitNotInBase, Severity: findings.SeverityError,
-				Message: fmt.Sprintf("%s is enabled without contents but is missing from the base image %s (it is only in the built image, at /%s): "+
-					"on 4.19 the node loops on update (OCPBUGS-56648). Enable it in the Containerfile (RUN systemctl enable %s) and drop it from the MachineConfig, "+
-					"or apply that MachineConfig only after the pool runs the new image", u, in.Base.Ref, inBuilt.Path, u)})
+			out = append(out, rules.OCL401.Finding(in.Profile, file, 0, 0, fmt.Sprintf("%s is enabled without contents but is missing from the base image %s (it is only in the built image, at /%s): "+
+				"on 4.19 the node loops on update (OCPBUGS-56648). Enable it in the Containerfile (RUN systemctl enable %s) and drop it from the MachineConfig, "+
+				"or apply that MachineConfig only after the pool runs the new image", u, in.Base.Ref, inBuilt.Path, u)))
 			continue
 		}
-		out = append(out, findings.Finding{File: file, Rule: RuleUnitNotInImage, Severity: findings.SeverityError,
-			Message: fmt.Sprintf("%s is enabled without contents but no unit file for it is in the base image %s or the built image: enabling it fails on every node; give it contents or install the package that ships it", u, in.Base.Ref)})
+		out = append(out, rules.OCL402.Finding(in.Profile, file, 0, 0, fmt.Sprintf("%s is enabled without contents but no unit file for it is in the base image %s or the built image: enabling it fails on every node; give it contents or install the package that ships it", u, in.Base.Ref)))
 	}
 	return out, nil
 }
@@ -339,7 +344,7 @@ func CheckPackages(content, file string, diff rpmdiff.Result, base []rpmdiff.Pac
 			msg = fmt.Sprintf("package %s is installed by dnf but is not in the rpm diff: it is already in the base image or was not installed", n)
 		}
 		line, col := findLine(content, n)
-		out = append(out, findings.Finding{File: file, Line: line, Column: col, Rule: RulePkgNotInDiff, Severity: findings.SeverityWarning, Message: msg})
+		out = append(out, rules.OCL403.Finding(nil, file, line, col, msg))
 	}
 	return out, nil
 }
@@ -437,9 +442,9 @@ func checkVolatile(ctx context.Context, in Input) ([]findings.Finding, error) {
 		if root != "var" {
 			why = "/" + root + " is a tmpfs on nodes, so this is never seen"
 		}
-		out = append(out, findings.Finding{File: in.File, Rule: RuleVolatileLeft, Severity: findings.SeverityWarning,
-			Message: fmt.Sprintf("the build left %d path(s) in /%s: %s%s; %s (remove them in the same RUN, or ship them under /usr with a tmpfiles.d entry)",
-				len(ps), root, strings.Join(shown, ", "), more, why)})
+		out = append(out, rules.OCL404.Finding(nil, in.File, 0, 0,
+			fmt.Sprintf("the build left %d path(s) in /%s: %s%s; %s (remove them in the same RUN, or ship them under /usr with a tmpfiles.d entry)",
+				len(ps), root, strings.Join(shown, ", "), more, why)))
 	}
 	return out, nil
 }

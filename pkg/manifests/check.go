@@ -13,7 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/pullsecret"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // DefaultBaseImage is where OpenShift 4.19 release payloads keep the RHCOS
@@ -24,8 +26,8 @@ const DefaultBaseImage = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
 // without the pool being among the validated documents.
 var BuiltinPools = map[string]bool{"master": true, "worker": true, "arbiter": true}
 
-// The OCL3xx rules emitted here are described in the shared catalogue,
-// containerfile.Rules(), so that lint --list and SARIF cover them.
+// The OCL3xx rules emitted here are described in pkg/rules, the catalogue
+// every checker shares; findings take their severity from there.
 
 // LintFunc lints one embedded Containerfile; finding lines and columns are
 // relative to content. Check maps them onto the YAML file.
@@ -38,6 +40,9 @@ type CheckOptions struct {
 	Now         time.Time     // zero: time.Now()
 	MinValidity time.Duration // 0: pullsecret.DefaultMinValidity
 	Lint        LintFunc      // nil: embedded Containerfiles are not linted
+	// Profile is the OpenShift version in force; nil: unknown (default
+	// severities).
+	Profile *ocpversion.Profile
 }
 
 // Check validates a set of documents as one unit: every custom resource
@@ -67,7 +72,7 @@ func Check(docs []*Document, opts CheckOptions) ([]findings.Finding, error) {
 	for _, d := range docs {
 		id := d.APIVersion + "/" + d.Kind + "/" + d.Namespace + "/" + d.Name
 		if first, dup := seen[id]; dup && d.Name != "" {
-			c.add(d, "metadata.name", "OCL301", findings.SeverityError,
+			c.add(d, "metadata.name", rules.OCL301, "",
 				fmt.Sprintf("%s %q is given twice (first at %s:%d): applying both keeps only the last", d.Kind, d.Name, first.File, first.Line))
 		} else {
 			seen[id] = d
@@ -138,9 +143,15 @@ type checker struct {
 	secrets map[string]*secretDoc
 }
 
-func (c *checker) add(d *Document, path, rule string, sev findings.Severity, msg string) {
+// add reports rule r (variant "" for its own severity, else a variant the
+// rule declares) at a field of d.
+func (c *checker) add(d *Document, path string, r *rules.Rule, variant, msg string) {
 	p := d.Position(path)
-	c.out = append(c.out, findings.Finding{File: d.File, Line: p.Line, Column: p.Column, Rule: rule, Severity: sev, Message: msg})
+	if variant == "" {
+		c.out = append(c.out, r.Finding(c.opts.Profile, d.File, p.Line, p.Column, msg))
+		return
+	}
+	c.out = append(c.out, r.VariantFinding(variant, d.File, p.Line, p.Column, msg))
 }
 
 func (c *checker) schemaFindings(d *Document, res Result) {
@@ -149,16 +160,16 @@ func (c *checker) schemaFindings(d *Document, res Result) {
 		if e.Field == "" && strings.Contains(e.Detail, "validation rules were not checked") {
 			// The server's note that CEL rules were skipped: not an error of
 			// its own.
-			c.add(d, "", "OCL301", findings.SeverityInfo, what+e.Detail)
+			c.add(d, "", rules.OCL301, "note", what+e.Detail)
 			continue
 		}
-		c.add(d, e.Field, "OCL301", findings.SeverityError, what+errorText(e))
+		c.add(d, e.Field, rules.OCL301, "", what+errorText(e))
 	}
 	if res.DroppedStatus {
-		c.add(d, "status", "OCL301", findings.SeverityInfo, what+"status is ignored on create: it belongs to the status subresource, which the operator writes")
+		c.add(d, "status", rules.OCL301, "note", what+"status is ignored on create: it belongs to the status subresource, which the operator writes")
 	}
 	for _, u := range res.UnknownFields {
-		c.add(d, u, "OCL301", findings.SeverityWarning,
+		c.add(d, u, rules.OCL301, "unknown-field",
 			fmt.Sprintf("%s %q: unknown field %q: the API server drops it, and oc's strict field validation refuses the object", d.Kind, d.Name, u))
 	}
 }
@@ -172,17 +183,14 @@ func errorText(e *field.Error) string {
 
 func (c *checker) checkMOSC(m *moscDoc) error {
 	d, spec := m.doc, m.obj.Spec
-	// OCL302: only the NoArch entry is built in 4.19.
+	// OCL302: the one check every reader shares (rules.CheckNoArch).
 	if len(spec.Containerfile) > 0 {
-		noArch := -1
-		for i, cf := range spec.Containerfile {
-			if cf.ContainerfileArch == mcfgv1.NoArch {
-				noArch = i
-			}
+		var archs []string
+		for _, cf := range spec.Containerfile {
+			archs = append(archs, string(cf.ContainerfileArch))
 		}
-		if noArch < 0 {
-			c.add(d, "spec.containerFile", "OCL302", findings.SeverityError,
-				fmt.Sprintf("no NoArch containerFile entry (have %s): OpenShift 4.19 builds only NoArch, so this content would be dropped", archList(spec.Containerfile)))
+		if _, msg := rules.CheckNoArch(archs); msg != "" {
+			c.add(d, "spec.containerFile", rules.OCL302, "", msg)
 		}
 		if c.opts.Lint != nil {
 			for i, cf := range spec.Containerfile {
@@ -195,13 +203,13 @@ func (c *checker) checkMOSC(m *moscDoc) error {
 	pushSpec := string(spec.RenderedImagePushSpec)
 	// OCL306: the tag latest.
 	if i := strings.LastIndex(pushSpec, ":"); i > strings.LastIndex(pushSpec, "/") && pushSpec[i+1:] == "latest" {
-		c.add(d, "spec.renderedImagePushSpec", "OCL306", findings.SeverityWarning,
+		c.add(d, "spec.renderedImagePushSpec", rules.OCL306, "",
 			fmt.Sprintf("renderedImagePushSpec %s uses the tag latest: the cluster rewrites the tag to %s-<hash> and a mutable tag hides which build a node runs; use a descriptive tag", pushSpec, m.obj.Name))
 	}
 	// OCL303 / OCL304: secret coverage.
-	c.coverage(d, "spec.renderedImagePushSecret.name", spec.RenderedImagePushSecret.Name, "renderedImagePushSecret", pushSpec, "OCL303", "push spec")
+	c.coverage(d, "spec.renderedImagePushSecret.name", spec.RenderedImagePushSecret.Name, "renderedImagePushSecret", pushSpec, rules.OCL303, "push spec")
 	if spec.BaseImagePullSecret != nil && spec.BaseImagePullSecret.Name != "" {
-		c.coverage(d, "spec.baseImagePullSecret.name", spec.BaseImagePullSecret.Name, "baseImagePullSecret", c.opts.BaseImage, "OCL304", "base image")
+		c.coverage(d, "spec.baseImagePullSecret.name", spec.BaseImagePullSecret.Name, "baseImagePullSecret", c.opts.BaseImage, rules.OCL304, "base image")
 	}
 	// OCL307: the pool.
 	pool := spec.MachineConfigPool.Name
@@ -209,7 +217,7 @@ func (c *checker) checkMOSC(m *moscDoc) error {
 	switch {
 	case !ok && BuiltinPools[pool]:
 	case !ok:
-		c.add(d, "spec.machineConfigPool.name", "OCL307", findings.SeverityError,
+		c.add(d, "spec.machineConfigPool.name", rules.OCL307, "",
 			fmt.Sprintf("MachineConfigPool %q is not among the given documents: the build waits for a pool that does not exist (pass its manifest too, or write it with `ocl-build manifests --with-pool`)", pool))
 	default:
 		c.checkPool(p)
@@ -217,61 +225,53 @@ func (c *checker) checkMOSC(m *moscDoc) error {
 	return nil
 }
 
-func archList(cfs []mcfgv1.MachineOSContainerfile) string {
-	var a []string
-	for _, cf := range cfs {
-		a = append(a, string(cf.ContainerfileArch))
-	}
-	return strings.Join(a, ", ")
-}
-
 func (c *checker) checkPool(p *poolDoc) {
 	role := labels.Set{mcfgv1.MachineConfigRoleLabelKey: p.obj.Name}
 	sel := p.obj.Spec.MachineConfigSelector
 	if sel == nil {
-		c.add(p.doc, "spec", "OCL307", findings.SeverityError,
+		c.add(p.doc, "spec", rules.OCL307, "",
 			fmt.Sprintf("MachineConfigPool %q has no machineConfigSelector: it selects no MachineConfigs, not even those of role %s", p.obj.Name, p.obj.Name))
 		return
 	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	if err != nil {
-		c.add(p.doc, "spec.machineConfigSelector", "OCL307", findings.SeverityError,
+		c.add(p.doc, "spec.machineConfigSelector", rules.OCL307, "",
 			fmt.Sprintf("MachineConfigPool %q: machineConfigSelector is invalid: %v", p.obj.Name, err))
 		return
 	}
 	if !s.Matches(role) {
-		c.add(p.doc, "spec.machineConfigSelector", "OCL307", findings.SeverityError,
+		c.add(p.doc, "spec.machineConfigSelector", rules.OCL307, "",
 			fmt.Sprintf("MachineConfigPool %q: machineConfigSelector (%s) does not select MachineConfigs labelled %s=%s, so its own role's configs never apply", p.obj.Name, s, mcfgv1.MachineConfigRoleLabelKey, p.obj.Name))
 	}
 	// A custom pool's nodes are workers: without the worker role's configs
 	// (00-worker, 01-worker-kubelet, ...) its rendered config lacks the base
 	// node configuration.
 	if !BuiltinPools[p.obj.Name] && !s.Matches(labels.Set{mcfgv1.MachineConfigRoleLabelKey: "worker"}) {
-		c.add(p.doc, "spec.machineConfigSelector", "OCL307", findings.SeverityWarning,
+		c.add(p.doc, "spec.machineConfigSelector", rules.OCL307, "worker-role",
 			fmt.Sprintf("MachineConfigPool %q: machineConfigSelector (%s) does not select the worker role's MachineConfigs, so its nodes would miss the base worker configuration; the documented form is role In [worker, %s]", p.obj.Name, s, p.obj.Name))
 	}
 }
 
-func (c *checker) coverage(d *Document, path, name, specField, image, rule, what string) {
+func (c *checker) coverage(d *Document, path, name, specField, image string, rule *rules.Rule, what string) {
 	s, ok := c.secrets[name]
 	if !ok {
-		c.add(d, path, rule, findings.SeverityInfo,
+		c.add(d, path, rule, "not-given",
 			fmt.Sprintf("%s %q is not among the given documents: its credential for %s was not checked", specField, name, registryOf(image)))
 		return
 	}
 	if s.ns == "" {
-		c.add(s.doc, "metadata", rule, findings.SeverityWarning,
+		c.add(s.doc, "metadata", rule, "no-namespace",
 			fmt.Sprintf("Secret %q has no namespace: oc apply puts it into the current project, but the build reads %s from %s", name, specField, pullsecret.DefaultNamespace))
 	} else if s.ns != pullsecret.DefaultNamespace {
-		c.add(s.doc, "metadata.namespace", rule, findings.SeverityError,
+		c.add(s.doc, "metadata.namespace", rule, "",
 			fmt.Sprintf("Secret %q is in namespace %q; the build reads %s from %s", name, s.ns, specField, pullsecret.DefaultNamespace))
 	}
 	if _, ok := s.cfg.Lookup(image); !ok {
 		msg := fmt.Sprintf("%s %q has no credential for %s (the %s's registry); it holds %s", specField, name, registryOf(image), what, strings.Join(s.cfg.Registries(), ", "))
-		if rule == "OCL304" {
+		if rule == rules.OCL304 {
 			msg += "; with baseImagePullSecret set the global pull secret is not used, so merge them: ocl-build secret merge"
 		}
-		c.add(d, path, rule, findings.SeverityError, msg)
+		c.add(d, path, rule, "", msg)
 	}
 }
 
@@ -292,7 +292,11 @@ func (c *checker) tokenFindings(s *secretDoc) {
 		if sev == findings.SeverityNone {
 			continue
 		}
-		c.add(s.doc, s.dataField, "OCL305", sev, fmt.Sprintf("Secret %q, registry %s: service-account token of %s", s.name, k, msg))
+		variant := ""
+		if sev >= findings.SeverityError {
+			variant = "expired"
+		}
+		c.add(s.doc, s.dataField, rules.OCL305, variant, fmt.Sprintf("Secret %q, registry %s: service-account token of %s", s.name, k, msg))
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 const mcfgAPIVersion = "machineconfiguration.openshift.io/v1"
@@ -297,14 +299,18 @@ func PoolOSImageStream(p *mcfgv1.MachineConfigPool) string {
 	return p.Annotations[osImageStreamAnnotation]
 }
 
-// UserContainerfile returns the content the 4.19 build uses from a
-// MachineOSConfig: the NoArch entry only; arch-specific entries are ignored
-// by the operator, so they are ignored here too.
-func UserContainerfile(mosc *mcfgv1.MachineOSConfig) (string, bool) {
+// UserContainerfile returns the content the build uses from a
+// MachineOSConfig: the NoArch entry only (OCL302's check, rules.CheckNoArch);
+// arch-specific entries are ignored by the operator, so they are ignored
+// here too. With no entries at all the content is empty and ok is true.
+func UserContainerfile(mosc *mcfgv1.MachineOSConfig) (content string, ok bool) {
+	var archs []string
 	for _, cf := range mosc.Spec.Containerfile {
-		if cf.ContainerfileArch == mcfgv1.NoArch {
-			return cf.Content, true
-		}
+		archs = append(archs, string(cf.ContainerfileArch))
 	}
-	return "", false
+	i, msg := rules.CheckNoArch(archs)
+	if i < 0 {
+		return "", msg == ""
+	}
+	return mosc.Spec.Containerfile[i].Content, true
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/image"
 	"github.com/ocl-build/ocl-build/pkg/imagecheck"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/push"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
@@ -41,6 +42,8 @@ type CheckInput struct {
 	Containerfile, File string
 	Diff                rpmdiff.Result
 	BasePackages        []rpmdiff.Package
+	// Profile is the version rendered for: OCL401's severity depends on it.
+	Profile *ocpversion.Profile
 }
 
 type realBackend struct {
@@ -88,7 +91,7 @@ func (*realBackend) Checks(ctx context.Context, in CheckInput) ([]findings.Findi
 	}
 	defer builtImg.Close()
 	return imagecheck.Run(ctx, imagecheck.Input{Base: baseImg, Built: builtImg, Options: in.Options, MachineConfig: in.MachineConfig,
-		MachineConfigFile: "MachineConfig/" + in.MachineConfig.Name, Containerfile: in.Containerfile, File: in.File, Diff: &in.Diff, BasePackages: in.BasePackages})
+		MachineConfigFile: "MachineConfig/" + in.MachineConfig.Name, Containerfile: in.Containerfile, File: in.File, Diff: &in.Diff, BasePackages: in.BasePackages, Profile: in.Profile})
 }
 
 func (*realBackend) Push(ctx context.Context, o push.Options) (*push.Result, error) {

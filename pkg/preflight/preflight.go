@@ -19,12 +19,12 @@ import (
 
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
 	"github.com/ocl-build/ocl-build/pkg/build"
-	"github.com/ocl-build/ocl-build/pkg/containerfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/pullsecret"
 	"github.com/ocl-build/ocl-build/pkg/push"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // Options describe one preflight run.
@@ -221,7 +221,7 @@ func prepareManifests(o Options, pool string, pushed *push.Result) ([]outFile, e
 	for _, f := range fs {
 		// Without the pool or Secrets among the files, the cross-object
 		// checks cannot see them; they may exist on the cluster already.
-		if (f.Rule == containerfile.RulePoolSelector && !o.WithPool) || ((f.Rule == containerfile.RulePushCred || f.Rule == containerfile.RulePullCred) && !o.WithSecrets) {
+		if (f.Rule == rules.OCL307.ID && !o.WithPool) || ((f.Rule == rules.OCL303.ID || f.Rule == rules.OCL304.ID) && !o.WithSecrets) {
 			continue
 		}
 		if f.Severity >= findings.SeverityError {

@@ -11,11 +11,15 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/image"
 	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 func lintStep(_ context.Context, s *state) error {
 	s.progress("lint %s", s.o.ContainerfileFile)
-	lopts := containerfile.Options{Enable: s.o.Config.Enabled()}
+	lopts := containerfile.Options{Enable: s.o.Config.Enabled(), Target: rules.OnCluster} // preflight builds as the cluster does
+	if p := s.o.Render.Profile; !p.Version.IsZero() {
+		lopts.Profile = &p
+	}
 	var err error
 	var lint = s.rep.Lint
 	if s.o.LintSource != nil {
@@ -127,7 +131,7 @@ func checksStep(ctx context.Context, s *state) error {
 	s.progress("image checks")
 	fs, err := s.be.Checks(ctx, CheckInput{BaseRef: s.baseRef, BuiltRef: s.built.Reference, Options: s.imgOpts,
 		MachineConfig: s.rendered.MachineConfig, Containerfile: s.o.Render.Containerfile, File: s.o.ContainerfileFile,
-		Diff: s.diff, BasePackages: s.basePkgs})
+		Diff: s.diff, BasePackages: s.basePkgs, Profile: &s.rendered.Profile})
 	if err != nil {
 		return err
 	}

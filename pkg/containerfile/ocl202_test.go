@@ -1,0 +1,23 @@
+package containerfile
+
+import (
+	"testing"
+
+	"github.com/ocl-build/ocl-build/pkg/rules"
+)
+
+func TestOCL202NoClean(t *testing.T) {
+	f := func(run string) string { return "FROM configs AS final\nRUN " + run + " && ostree container commit\n" }
+	runRuleTable(t, rules.OCL202.ID, []ruleCase{
+		{"good", good, nil},
+		{"no clean", f("dnf install -y x"), []int{2}},
+		{"clean in the next RUN", "FROM configs AS final\nRUN dnf install -y x\nRUN dnf clean all && ostree container commit\n", []int{2}},
+		{"rm cache", f("dnf install -y x && rm -rf /var/cache/dnf"), nil},
+		{"rm cache glob", f("yum install -y x && rm -rf /var/cache/yum/*"), nil},
+		{"cache mount", "FROM configs AS final\nRUN --mount=type=cache,target=/var/cache/dnf dnf install -y x && ostree container commit\n", nil},
+		{"clean metadata only", f("dnf install -y x && dnf clean metadata"), []int{2}},
+		{"microdnf", f("microdnf install x && microdnf clean all"), nil},
+		{"no install", f("echo hi"), nil},
+		{"inside sh -c", f("sh -c 'dnf -y install x'"), []int{2}},
+	})
+}
