@@ -55,6 +55,15 @@ type Input struct {
 	// where the version has the unit-enable trap); nil: unknown, so the
 	// rules' default severities.
 	Profile *ocpversion.Profile
+	// Lint runs the image lints on Built (OCL405–OCL422: bootc container
+	// lint's checks and ocl-build's own); with Base, what the base image
+	// shows too is left out (it is not this build's doing).
+	Lint bool
+	// Packages is Built's rpm database, for OCL422; nil skips that check.
+	Packages []rpmdiff.Package
+	// ImageFile names the built image in image-lint findings; default its
+	// reference.
+	ImageFile string
 
 	// UserLayers is how many top layers of Built the user's content added.
 	// 0: found from the image history (layers after the template's last
@@ -102,6 +111,16 @@ func Run(ctx context.Context, in Input) ([]findings.Finding, error) {
 		}
 		out = append(out, fs...)
 	}
+	if in.MachineConfig != nil && in.Profile != nil {
+		out = append(out, CheckKernelType(in.MachineConfig, *in.Profile, in.machineConfigFile())...)
+	}
+	if in.Built != nil && in.Lint {
+		fs, err := lintImage(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
 	findings.Sort(out)
 	return out, nil
 }
@@ -123,10 +142,7 @@ func checkUnits(ctx context.Context, in Input) ([]findings.Finding, error) {
 	if len(units) == 0 {
 		return nil, nil
 	}
-	file := in.MachineConfigFile
-	if file == "" {
-		file = "MachineConfig/" + in.MachineConfig.Name
-	}
+	file := in.machineConfigFile()
 	spool, err := os.MkdirTemp("", "ocl-imagecheck-")
 	if err != nil {
 		return nil, err
@@ -165,6 +181,16 @@ func checkUnits(ctx context.Context, in Input) ([]findings.Finding, error) {
 		out = append(out, rules.OCL402.Finding(in.Profile, file, 0, 0, fmt.Sprintf("%s is enabled without contents but no unit file for it is in the base image %s or the built image: enabling it fails on every node; give it contents or install the package that ships it", u, in.Base.Ref)))
 	}
 	return out, nil
+}
+
+func (in Input) machineConfigFile() string {
+	if in.MachineConfigFile != "" {
+		return in.MachineConfigFile
+	}
+	if in.MachineConfig != nil && in.MachineConfig.Name != "" {
+		return "MachineConfig/" + in.MachineConfig.Name
+	}
+	return "MachineConfig"
 }
 
 // unitKeep keeps the regular files a unit lookup may need: anything in a

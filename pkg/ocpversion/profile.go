@@ -104,6 +104,10 @@ type Profile struct {
 	StrictPullSecrets bool
 	// OSImageStream support for pools.
 	OSImageStream OSImageStream
+	// NodeDisruption are the default node disruption policies: what the
+	// daemon does for a file, unit or SSH key change it applies without a
+	// new image (see disruption.go).
+	NodeDisruption DisruptionPolicies
 	// PreBuiltImageAnnotation: the
 	// machineconfiguration.openshift.io/pre-built-image annotation exists
 	// (install-time image mode, release-4.21+).

@@ -40,6 +40,7 @@ func buildProfiles() []Profile {
 		}
 		p.BuildAttempts = 3
 		p.UnitEnableTrap = true
+		p.NodeDisruption = disruption419()
 	})
 	add("4.20", func(p *Profile) {
 		p.Template = Template420
@@ -62,6 +63,7 @@ func buildProfiles() []Profile {
 		p.ImagesFromRenderedMachineConfig = true
 		p.MOSBHashFromRenderedMachineConfig = true
 		delete(p.Extensions, "wasm")
+		add422(&p.NodeDisruption)
 	})
 	add("4.23", func(p *Profile) {
 		p.ValidatesContainerfile = true
@@ -78,6 +80,7 @@ func (p Profile) clone() Profile {
 	c := p
 	c.Extensions = cloneMap(p.Extensions)
 	c.KernelPackages = cloneMap(p.KernelPackages)
+	c.NodeDisruption = p.NodeDisruption.clone()
 	c.RebuildTriggers = append([]string(nil), p.RebuildTriggers...)
 	if p.RebuildTriggers == nil {
 		c.RebuildTriggers = nil
