@@ -75,6 +75,15 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	if err != nil {
 		return inputError(err)
 	}
+	notes := stderr
+	if g.quiet {
+		notes = io.Discard
+	}
+	cleanRegistries, err := f.useClusterRegistries(li.Render, notes)
+	if err != nil {
+		return inputError(err)
+	}
+	defer cleanRegistries()
 	o := preflight.Options{
 		Only:   preflight.BuildSteps,
 		Render: li.Render,

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ocl-build/ocl-build/pkg/build"
+	"github.com/ocl-build/ocl-build/pkg/mco"
 )
 
 // buildFlags are the build's own flags beyond the shared inputs; preflight
@@ -27,6 +30,7 @@ type buildFlags struct {
 	httpsProxy     string
 	noProxy        string
 	keepContext    string
+	hostRegistries bool
 	retry          retryFlags
 	// output is build's --output; preflight pushes instead.
 	output string
@@ -52,6 +56,7 @@ func (f *buildFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.httpsProxy, "https-proxy", proxyEnv("HTTPS_PROXY"), "HTTPS_PROXY build arg (default from the environment)")
 	fl.StringVar(&f.noProxy, "no-proxy", proxyEnv("NO_PROXY"), "NO_PROXY build arg (default from the environment)")
 	fl.StringVar(&f.keepContext, "context", "", "also write the build context to this directory")
+	fl.BoolVar(&f.hostRegistries, "host-registries", false, "use this machine's registries.conf and policy.json, not the ones the pool's MachineConfigs carry (which the cluster's build pod mounts)")
 	f.retry.register(fl, "pull")
 }
 
@@ -65,6 +70,52 @@ func proxyEnv(name string) string {
 		return v
 	}
 	return os.Getenv(strings.ToLower(name))
+}
+
+// useClusterRegistries makes the pull (and preflight's push) read the
+// registries.conf and policy.json of the pool's rendered MachineConfig, as
+// the cluster's build pod mounts them over its own: mirrors, blocked
+// registries and signature policy then act here as they would there. An
+// explicit --registries-conf or --signature-policy wins for its file;
+// --host-registries keeps this machine's. Host drop-ins
+// (registries.conf.d) are not read with the cluster's file. The returned
+// function removes the written copies.
+func (f *buildFlags) useClusterRegistries(render mco.RenderOptions, notes io.Writer) (func(), error) {
+	nothing := func() {}
+	if f.hostRegistries {
+		return nothing, nil
+	}
+	files, err := mco.PoolRegistryFiles(render)
+	if err != nil {
+		return nothing, err
+	}
+	if files.Empty() {
+		return nothing, nil
+	}
+	dir, err := os.MkdirTemp("", "ocl-build-registries-")
+	if err != nil {
+		return nothing, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	conf, policy, err := files.Write(dir)
+	if err != nil {
+		cleanup()
+		return nothing, err
+	}
+	if conf != "" && f.reg.RegistriesConf == "" {
+		dropins := filepath.Join(dir, "registries.conf.d")
+		if err := os.Mkdir(dropins, 0o700); err != nil {
+			cleanup()
+			return nothing, err
+		}
+		f.reg.RegistriesConf, f.reg.RegistriesConfDir = conf, dropins
+		fmt.Fprintf(notes, "registries.conf: the pool's MachineConfig's %s, as the build pod mounts it (--host-registries: this machine's)\n", mco.RegistriesConfPath)
+	}
+	if policy != "" && f.reg.SignaturePolicy == "" {
+		f.reg.SignaturePolicy = policy
+		fmt.Fprintf(notes, "policy.json: the pool's MachineConfig's %s, as the build pod mounts it (--host-registries: this machine's)\n", mco.PolicyJSONPath)
+	}
+	return cleanup, nil
 }
 
 // registry is the registry options with --tls-verify applied.

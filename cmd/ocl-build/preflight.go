@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -129,6 +130,15 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 			cfName = in.mosc
 		}
 	}
+	notes := stderr
+	if g.quiet {
+		notes = io.Discard
+	}
+	cleanRegistries, err := bf.useClusterRegistries(li.Render, notes)
+	if err != nil {
+		return inputError(err)
+	}
+	defer cleanRegistries()
 	pushAuth := pf.pushAuthFile
 	if pushAuth == "" {
 		pushAuth = bf.reg.AuthFile

@@ -25,6 +25,9 @@ type RegistryOptions struct {
 	InsecureSkipTLSVerify bool
 	// RegistriesConf overrides /etc/containers/registries.conf.
 	RegistriesConf string
+	// RegistriesConfDir overrides /etc/containers/registries.conf.d (an
+	// empty directory: no drop-ins, as with the cluster's file alone).
+	RegistriesConfDir string
 	// SignaturePolicy overrides /etc/containers/policy.json.
 	SignaturePolicy string
 }
@@ -44,6 +47,7 @@ func (r RegistryOptions) SystemContext() (*types.SystemContext, error) {
 		AuthFilePath:                r.AuthFilePath(),
 		DockerCertPath:              r.CertDir,
 		SystemRegistriesConfPath:    r.RegistriesConf,
+		SystemRegistriesConfDirPath: r.RegistriesConfDir,
 		SignaturePolicyPath:         r.SignaturePolicy,
 		DockerInsecureSkipTLSVerify: types.NewOptionalBool(r.InsecureSkipTLSVerify),
 		OCIInsecureSkipTLSVerify:    r.InsecureSkipTLSVerify,

@@ -17,30 +17,31 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // Image lint rules: every lint of `bootc container lint` (read from
 // bootc's lib/src/lints.rs; the name in Bootc), and ocl-build's own checks
 // of an OS image that nodes of an On-Cluster Layering pool boot.
 const (
-	RuleVarRun         = "OCL405"
-	RuleEtcUsrEtc      = "OCL406"
-	RuleBootcKargs     = "OCL407"
-	RuleKernels        = "OCL408"
-	RuleNonUTF8        = "OCL409"
-	RuleAPIDirs        = "OCL410"
-	RuleBaseimageRoot  = "OCL411"
-	RuleComposefs      = "OCL412"
-	RuleBuildahInject  = "OCL413"
-	RuleVarLog         = "OCL414"
-	RuleVarTmpfiles    = "OCL415"
-	RuleSysusers       = "OCL416"
-	RuleNonemptyBoot   = "OCL417"
+	RuleVarRun = "OCL405"
+	RuleEtcUsrEtc = "OCL406"
+	RuleBootcKargs = "OCL407"
+	RuleKernels = "OCL408"
+	RuleNonUTF8 = "OCL409"
+	RuleAPIDirs = "OCL410"
+	RuleBaseimageRoot = "OCL411"
+	RuleComposefs = "OCL412"
+	RuleBuildahInject = "OCL413"
+	RuleVarLog = "OCL414"
+	RuleVarTmpfiles = "OCL415"
+	RuleSysusers = "OCL416"
+	RuleNonemptyBoot = "OCL417"
 	RuleNonemptyRunTmp = "OCL418"
-	RuleInitramfs      = "OCL419"
-	RuleOptUsrLocal    = "OCL420"
-	RuleLayerCount     = "OCL421"
-	RulePkgConflict    = "OCL422"
+	RuleInitramfs = "OCL419"
+	RuleOptUsrLocal = "OCL420"
+	RuleLayerCount = "OCL421"
+	RulePkgConflict = "OCL422"
 	RuleKernelTypeLost = "OCL423"
 )
 
@@ -56,7 +57,7 @@ const (
 // matches (empty for ocl-build's own), and its check, which returns the
 // offending items (paths, names) of a tree; none means it passes.
 type ImageRule struct {
-	findings.Rule
+	*rules.Rule
 	Bootc string
 	check func(c *lintInput) []string
 	// what introduces the items in the message
@@ -79,73 +80,40 @@ const (
 
 // imageRules is the one list of tree lints, in ID order.
 var imageRules = []ImageRule{
-	{Rule: findings.Rule{ID: RuleVarRun, Severity: sevE, Short: "/var/run is not a symlink to /run",
-		Help: "systemd and every node expect /var/run -> ../run; a real directory there is always a bug (bootc lint var-run). Remove it in the Containerfile (`rm -rf /var/run && ln -s ../run /var/run`) or fix the step that created it."},
+	{Rule: rules.OCL405,
 		Bootc: "var-run", what: "found", check: checkVarRun},
-	{Rule: findings.Rule{ID: RuleEtcUsrEtc, Severity: sevE, Short: "both /etc and /usr/etc exist",
-		Help: "/usr/etc is where ostree keeps the image's default /etc on a node; an image that ships both has undefined behaviour (bootc lint etc-usretc). Put configuration in /etc only."},
+	{Rule: rules.OCL406,
 		Bootc: "etc-usretc", what: "found", check: checkUsrEtc},
-	{Rule: findings.Rule{ID: RuleBootcKargs, Severity: sevE, Short: "a /usr/lib/bootc/kargs.d file does not parse",
-		Help: "Each *.toml there must hold `kargs = [...]` and optionally `match-architectures = [...]`, nothing else (bootc lint bootc-kargs). On a cluster node kernel arguments come from MachineConfig spec.kernelArguments; prefer those."},
+	{Rule: rules.OCL407,
 		Bootc: "bootc-kargs", what: "unparsable", check: checkKargs},
-	{Rule: findings.Rule{ID: RuleKernels, Severity: sevE, Short: "more than one kernel in /usr/lib/modules",
-		Help: "An OS image boots exactly one kernel: one /usr/lib/modules/$kver holding vmlinuz (bootc lint kernel). A kernel swap must remove the old kernel packages (dnf swap, or rpm-ostree override replace)."},
+	{Rule: rules.OCL408,
 		Bootc: "kernel", what: "kernels", check: checkKernels},
-	{Rule: findings.Rule{ID: RuleNonUTF8, Severity: sevE, Short: "a file name or symlink target is not UTF-8",
-		Help: "ostree stores only UTF-8 names: such a file makes the image unusable on a node (bootc lint utf8). Rename it in the step that creates it."},
+	{Rule: rules.OCL409,
 		Bootc: "utf8", what: "names", check: func(c *lintInput) []string { return c.tree.NonUTF8 }},
-	{Rule: findings.Rule{ID: RuleAPIDirs, Severity: sevE, Short: "an API base directory (/dev /proc /sys /run /tmp /var) is missing or not a directory",
-		Help: "systemd mounts its API file systems on these directories, and bootc needs /var (bootc lint api-base-directories); the node does not boot without them. Do not remove or replace them."},
+	{Rule: rules.OCL410,
 		Bootc: "api-base-directories", what: "problems", check: checkAPIDirs},
-	{Rule: findings.Rule{ID: RuleBaseimageRoot, Severity: sevE, Short: "/sysroot or the /ostree -> sysroot/ostree link is missing",
-		Help: "An ostree-based OS image has a /sysroot directory and /ostree -> sysroot/ostree (bootc lint baseimage-root). The base image has them: do not remove them."},
+	{Rule: rules.OCL411,
 		Bootc: "baseimage-root", what: "problems", check: checkBaseimageRoot},
-	{Rule: findings.Rule{ID: RuleComposefs, Severity: sevW, Short: "ostree's prepare-root.conf is missing or disables composefs",
-		Help: "bootc expects composefs enabled in /usr/lib/ostree/prepare-root.conf (bootc lint baseimage-composefs). Keep the base image's file."},
+	{Rule: rules.OCL412,
 		Bootc: "baseimage-composefs", what: "problems", check: checkComposefs},
-	{Rule: findings.Rule{ID: RuleBuildahInject, Severity: sevW, Short: "an empty /etc/hostname or /etc/resolv.conf (injected by the build)",
-		Help: "buildah and podman bind-mount these during RUN; an empty file left behind overrides the node's own (bootc lint buildah-injected). Remove it at the end of the RUN that created it."},
+	{Rule: rules.OCL413,
 		Bootc: "buildah-injected", what: "empty files", check: checkBuildahInjected},
-	{Rule: findings.Rule{ID: RuleVarLog, Severity: sevW, Short: "non-empty log files in /var/log",
-		Help: "Logs are per-machine state, unreproducible and may hold build secrets; a node keeps its own /var anyway (bootc lint var-log). Remove them in the RUN that wrote them."},
+	{Rule: rules.OCL414,
 		Bootc: "var-log", what: "log files", check: checkVarLog},
-	{Rule: findings.Rule{ID: RuleVarTmpfiles, Severity: sevW, Short: "content in /var without a systemd tmpfiles.d entry",
-		Help: "Content in /var reaches a node only when it is first provisioned, never on an update (bootc lint var-tmpfiles). Create directories and links at boot with a tmpfiles.d entry under /usr/lib/tmpfiles.d, and keep files under /usr."},
+	{Rule: rules.OCL415,
 		Bootc: "var-tmpfiles", what: "paths", check: checkVarTmpfiles},
-	{Rule: findings.Rule{ID: RuleSysusers, Severity: sevW, Short: "users or groups in /etc/passwd or /etc/group without a sysusers.d entry",
-		Help: "A node's /etc is merged three ways on update: users added to the image's /etc/passwd may never appear on a node whose /etc/passwd was changed locally (bootc lint sysusers). Declare them in /usr/lib/sysusers.d."},
+	{Rule: rules.OCL416,
 		Bootc: "sysusers", what: "entries", check: checkSysusers},
-	{Rule: findings.Rule{ID: RuleNonemptyBoot, Severity: sevW, Short: "/boot is missing or not empty",
-		Help: "The node mounts its own /boot over the image's: content there is hidden; the kernel belongs in /usr/lib/modules/$kver (bootc lint nonempty-boot)."},
+	{Rule: rules.OCL417,
 		Bootc: "nonempty-boot", what: "entries", check: checkBoot},
-	{Rule: findings.Rule{ID: RuleNonemptyRunTmp, Severity: sevW, Short: "content in /run or /tmp",
-		Help: "/run and /tmp are tmpfs on a node: anything the image ships there is hidden, a leftover of the build (bootc lint nonempty-run-tmp). Clean it up in the RUN that made it."},
+	{Rule: rules.OCL418,
 		Bootc: "nonempty-run-tmp", what: "paths", check: checkRunTmp},
-	{Rule: findings.Rule{ID: RuleInitramfs, Severity: sevE, Short: "a kernel without an initramfs, or an initramfs older than its kernel",
-		Help: "After a kernel swap the initramfs must be regenerated for the new kernel (/usr/lib/modules/$kver/initramfs.img): without it the node does not boot, and an initramfs from an older layer than its vmlinuz was not rebuilt. Run the kernel-install/dracut step in the same RUN as the swap."},
+	{Rule: rules.OCL419,
 		what: "kernels", check: checkInitramfs},
-	{Rule: findings.Rule{ID: RuleOptUsrLocal, Severity: sevW, Short: "content installed under /opt or /usr/local, which are symlinks into /var on a node",
-		Help: "On RHCOS /opt -> var/opt and /usr/local -> ../var/usrlocal: what the build writes there lands in /var, which a node keeps from its first boot and never updates. Install under /usr (e.g. /usr/lib/<app>) and create links with tmpfiles.d."},
+	{Rule: rules.OCL420,
 		what: "paths", check: checkOptUsrLocal},
-	{Rule: findings.Rule{ID: RulePkgConflict, Severity: sevE, Short: "packages conflict with the MachineConfig's kernelType or extensions",
-		Help: "The image holds two kernel flavours, a kernel other than the pool's kernelType, an extension's package removed, or kernel-devel for another kernel: the node boots something other than the MachineConfig asks for, or the daemon's checks fail. Let kernelType and extensions manage these packages."},
+	{Rule: rules.OCL422,
 		what: "conflicts", check: checkPackageConflicts},
-}
-
-// Rules is the catalogue entry of every image check this package emits
-// (OCL401–OCL404 live in pkg/containerfile's catalogue), in ID order.
-func Rules() []findings.Rule {
-	out := []findings.Rule{
-		{ID: RuleLayerCount, Severity: sevW, Short: fmt.Sprintf("the image has %d or more layers (ceiling %d)", LayerWarnAt, LayerCeiling),
-			Help: fmt.Sprintf("Every RUN, COPY and ADD adds a layer; at %d layers the image can no longer be layered on or pulled as an OS update. Join RUN instructions and squash build stages; an error at %d or more.", LayerCeiling, LayerCeiling)},
-		{ID: RuleKernelTypeLost, Severity: sevW, Short: "kernelType on a layered pool that this OpenShift version does not apply",
-			Help: "On OpenShift 4.19 the daemon skips the kernel switch for On-Cluster Layering pools and the build template has no kernel step: the node keeps the base image's kernel, never the realtime or 64k-pages one. Upgrade to 4.20+ (the image then carries the kernel), or swap the kernel in the Containerfile."},
-	}
-	for _, r := range imageRules {
-		out = append(out, r.Rule)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
 }
 
 // BootcName maps an image rule to the bootc lint it matches ("" if none).
@@ -175,7 +143,7 @@ func lintTree(in *lintInput, file string) []findings.Finding {
 		if len(items) == 0 {
 			continue
 		}
-		out = append(out, findings.Finding{File: file, Rule: r.ID, Severity: r.Severity, Message: itemsMessage(r, items)})
+		out = append(out, r.Finding(&in.profile, file, 0, 0, itemsMessage(r, items)))
 	}
 	return out
 }
@@ -185,7 +153,7 @@ func itemsMessage(r ImageRule, items []string) string {
 	if len(items) > maxItems {
 		shown, more = items[:maxItems], fmt.Sprintf(" and %d more", len(items)-maxItems)
 	}
-	msg := fmt.Sprintf("%s: %s %s%s", r.Short, r.what, strings.Join(shown, ", "), more)
+	msg := fmt.Sprintf("%s: %s %s%s", r.Title, r.what, strings.Join(shown, ", "), more)
 	if r.Bootc != "" {
 		msg += " (bootc container lint: " + r.Bootc + ")"
 	}
@@ -721,20 +689,20 @@ func CheckKernelType(mc *mcfgv1.MachineConfig, p ocpversion.Profile, file string
 	if kt == "" || kt == mco.KernelTypeDefault || p.LayeredKernelType() {
 		return nil
 	}
-	return []findings.Finding{{File: file, Rule: RuleKernelTypeLost, Severity: sevW, Message: fmt.Sprintf(
+	return []findings.Finding{rules.OCL423.Finding(&p, file, 0, 0, fmt.Sprintf(
 		"kernelType %s on a layered pool is not applied on OpenShift %s: the daemon skips the kernel switch for On-Cluster Layering pools and the build has no kernel step (%s), so the nodes never get the %s kernel; "+
-			"upgrade to 4.20+ (the image then carries it) or swap the kernel in the Containerfile", kt, p.Version, p.MCOBranch, kt)}}
+			"upgrade to 4.20+ (the image then carries it) or swap the kernel in the Containerfile", kt, p.Version, p.MCOBranch, kt))}
 }
 
 // CheckLayerCount reports an image near or over the layer ceiling (OCL421).
 func CheckLayerCount(layers int, file string) []findings.Finding {
 	switch {
 	case layers >= LayerCeiling:
-		return []findings.Finding{{File: file, Rule: RuleLayerCount, Severity: sevE, Message: fmt.Sprintf(
-			"the image has %d layers, at or over the ceiling of %d: join RUN instructions and build stages", layers, LayerCeiling)}}
+		return []findings.Finding{rules.OCL421.VariantFinding("over", file, 0, 0, fmt.Sprintf(
+			"the image has %d layers, at or over the ceiling of %d: join RUN instructions and build stages", layers, LayerCeiling))}
 	case layers >= LayerWarnAt:
-		return []findings.Finding{{File: file, Rule: RuleLayerCount, Severity: sevW, Message: fmt.Sprintf(
-			"the image has %d layers, %d short of the ceiling of %d: every rebuild on a newer base may add more; join RUN instructions", layers, LayerCeiling-layers, LayerCeiling)}}
+		return []findings.Finding{rules.OCL421.VariantFinding("near", file, 0, 0, fmt.Sprintf(
+			"the image has %d layers, %d short of the ceiling of %d: every rebuild on a newer base may add more; join RUN instructions", layers, LayerCeiling-layers, LayerCeiling))}
 	}
 	return nil
 }

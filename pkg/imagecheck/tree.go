@@ -29,8 +29,10 @@ type Node struct {
 }
 
 // IsDir, IsReg and IsSymlink say what the node is.
-func (n *Node) IsDir() bool     { return n.Type == tar.TypeDir }
-func (n *Node) IsReg() bool     { return n.Type == tar.TypeReg || n.Type == tar.TypeRegA || n.Type == tar.TypeLink }
+func (n *Node) IsDir() bool { return n.Type == tar.TypeDir }
+func (n *Node) IsReg() bool {
+	return n.Type == tar.TypeReg || n.Type == tar.TypeRegA || n.Type == tar.TypeLink
+}
 func (n *Node) IsSymlink() bool { return n.Type == tar.TypeSymlink }
 
 // Tree is an image's merged filesystem (overlay semantics applied), with no
@@ -224,6 +226,13 @@ func MergeLayers(layers []*Layer) *Tree {
 			b.t.Nodes[p] = n
 			if l.nonUTF8[p] {
 				b.badNames[p] = true
+			}
+			// A tar may name a file without its directories; they exist.
+			for a := path.Dir(p); a != "." && a != ""; a = path.Dir(a) {
+				if _, ok := b.t.Nodes[a]; ok {
+					break
+				}
+				b.t.Nodes[a] = &Node{Type: tar.TypeDir, Layer: l.Index}
 			}
 		}
 		for _, w := range l.Whiteouts {
