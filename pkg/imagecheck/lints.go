@@ -701,7 +701,7 @@ func CheckLayerCount(layers int, file string) []findings.Finding {
 		return []findings.Finding{rules.OCL421.VariantFinding("over", file, 0, 0, fmt.Sprintf(
 			"the image has %d layers, at or over the ceiling of %d: join RUN instructions and build stages", layers, LayerCeiling))}
 	case layers >= LayerWarnAt:
-		return []findings.Finding{rules.OCL421.VariantFinding("near", file, 0, 0, fmt.Sprintf(
+		return []findings.Finding{rules.OCL421.Finding(nil, file, 0, 0, fmt.Sprintf(
 			"the image has %d layers, %d short of the ceiling of %d: every rebuild on a newer base may add more; join RUN instructions", layers, LayerCeiling-layers, LayerCeiling))}
 	}
 	return nil

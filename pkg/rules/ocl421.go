@@ -9,7 +9,6 @@ var OCL421 = &Rule{
 	ID: "OCL421", Title: "the image has 100 or more layers (ceiling 128)", Severity: findings.SeverityWarning,
 	Checker: Image, Targets: AllTargets,
 	Variants: []Variant{
-		{Name: "near", Severity: findings.SeverityWarning, When: "100 to 127 layers"},
 		{Name: "over", Severity: findings.SeverityError, When: "128 layers or more"},
 	},
 	Doc: Doc{
