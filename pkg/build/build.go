@@ -155,11 +155,17 @@ func isFrom(instruction string) bool {
 	return strings.EqualFold(kw, "FROM")
 }
 
-// Build runs the build and returns the committed image. On error or when ctx
-// is cancelled, it stops RUN processes, removes its build containers and
-// unmounts them before returning.
-func Build(ctx context.Context, o Options) (res *Result, err error) {
-	start := time.Now()
+// plan is a build whose inputs were checked: absolute paths, the pull
+// policy, the resolved store and the build args.
+type plan struct {
+	ctxDir, containerfile string
+	pull                  define.PullPolicy
+	store                 StoreOptions
+	args                  map[string]string
+}
+
+// newPlan checks the options before anything is set up.
+func newPlan(o Options) (*plan, error) {
 	if o.ContextDir == "" {
 		return nil, errors.New("build: no context directory")
 	}
@@ -190,6 +196,76 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The proxies are always passed, empty when unset, as the cluster does.
+	args := map[string]string{
+		"HTTP_PROXY":  o.HTTPProxy,
+		"HTTPS_PROXY": o.HTTPSProxy,
+		"NO_PROXY":    o.NoProxy,
+	}
+	for k, v := range o.BuildArgs {
+		args[k] = v
+	}
+	return &plan{ctxDir: ctxDir, containerfile: cf, pull: pull, store: so, args: args}, nil
+}
+
+// setup is what exists only while the build runs: the registry context,
+// the signature policy, the staged mounts, our ulimits, the containers'
+// name suffix and where output goes.
+type setup struct {
+	sys                *types.SystemContext
+	policy             string
+	mounts, ulimits    []string
+	suffix             string
+	out, err, progress io.Writer
+}
+
+// buildahOptions are the buildah options of the cluster's `buildah bud`
+// for p: chroot isolation, the host network, the mounts in every RUN.
+func buildahOptions(p *plan, o Options, su setup) define.BuildOptions {
+	return define.BuildOptions{
+		ContextDirectory: p.ctxDir,
+		PullPolicy:       p.pull,
+		Isolation:        define.IsolationChroot,
+		Args:             p.args,
+		Output:           o.Tag,
+		Out:              su.out,
+		Err:              su.err,
+		ReportWriter:     su.progress,
+		OutputFormat:     define.OCIv1ImageManifest,
+		SystemContext:    su.sys,
+		// chroot isolation cannot make namespaces of its own; the RUN shares
+		// the host network (dnf needs its repos) as in the build pod.
+		NamespaceOptions: define.NamespaceOptions{{Name: string(specs.NetworkNamespace), Host: true}},
+		ConfigureNetwork: define.NetworkDisabled,
+		NetworkInterface: hostNetwork{},
+		IDMappingOptions: &define.IDMappingOptions{HostUIDMapping: true, HostGIDMapping: true},
+		CommonBuildOpts: &define.CommonBuildOptions{
+			Ulimit:  su.ulimits,
+			Volumes: su.mounts,
+		},
+		TransientMounts:     su.mounts,
+		SignaturePolicyPath: su.policy,
+		// The layer cache commits every step; without it, one commit per
+		// stage, exactly the cluster's `buildah bud` (no --layers).
+		Layers:                  !o.NoCache,
+		NoCache:                 o.NoCache,
+		RemoveIntermediateCtrs:  true,
+		ForceRmIntermediateCtrs: true,
+		ContainerSuffix:         su.suffix,
+		MaxPullPushRetries:      2,
+		PullPushRetryDelay:      2 * time.Second,
+	}
+}
+
+// Build runs the build and returns the committed image. On error or when ctx
+// is cancelled, it stops RUN processes, removes its build containers and
+// unmounts them before returning.
+func Build(ctx context.Context, o Options) (res *Result, err error) {
+	start := time.Now()
+	p, err := newPlan(o)
+	if err != nil {
+		return nil, err
+	}
 
 	// Each RUN re-executes this binary twice, and the storage library
 	// protects the binary on disk by copying it into a sealed memfd at each
@@ -214,15 +290,14 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	sys, err := o.Registry.SystemContext()
-	if err != nil {
+	su := setup{suffix: "ocl-build-" + randomHex(6)}
+	if su.sys, err = o.Registry.SystemContext(); err != nil {
 		return nil, err
 	}
-	policy, err := policyPath(o.Registry.SignaturePolicy, tmp)
-	if err != nil {
+	if su.policy, err = policyPath(o.Registry.SignaturePolicy, tmp); err != nil {
 		return nil, err
 	}
-	sys.SignaturePolicyPath = policy
+	su.sys.SignaturePolicyPath = su.policy
 	// Pulled blobs are staged on disk before they enter the store; a
 	// private directory we remove on every exit path means an interrupted
 	// pull leaves no partial blob behind, whatever containers/image does.
@@ -231,9 +306,8 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		return nil, fmt.Errorf("staging directory for pulls: %w", err)
 	}
 	defer os.RemoveAll(staging)
-	sys.BigFilesTemporaryDir = staging
+	su.sys.BigFilesTemporaryDir = staging
 
-	var mounts []string
 	for _, m := range []struct{ src, dst string }{
 		{o.EntitlementDir, EntitlementMountPoint},
 		{o.YumReposDir, YumReposMountPoint},
@@ -246,24 +320,13 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		if err != nil {
 			return nil, err
 		}
-		mounts = append(mounts, spec)
+		su.mounts = append(su.mounts, spec)
 	}
-
-	ulimits, err := currentUlimits()
-	if err != nil {
+	if su.ulimits, err = currentUlimits(); err != nil {
 		return nil, err
 	}
 
-	args := map[string]string{
-		"HTTP_PROXY":  o.HTTPProxy,
-		"HTTPS_PROXY": o.HTTPSProxy,
-		"NO_PROXY":    o.NoProxy,
-	}
-	for k, v := range o.BuildArgs {
-		args[k] = v
-	}
-
-	store, err := OpenStore(so)
+	store, err := OpenStore(p.store)
 	if err != nil {
 		return nil, err
 	}
@@ -275,59 +338,26 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		}
 	}()
 
-	suffix := "ocl-build-" + randomHex(6)
 	steps := newStepLog()
-	out := steps.writer(o.Out)
-	progress := o.Progress
-	if progress == nil {
-		progress = io.Discard
+	su.out = steps.writer(o.Out)
+	su.progress = o.Progress
+	if su.progress == nil {
+		su.progress = io.Discard
 	}
 	logs := o.Logs
 	if logs == nil {
 		logs = os.Stderr
 	}
+	su.err = steps.writer(logs)
+	bo := buildahOptions(p, o, su)
 
-	bo := define.BuildOptions{
-		ContextDirectory: ctxDir,
-		PullPolicy:       pull,
-		Isolation:        define.IsolationChroot,
-		Args:             args,
-		Output:           o.Tag,
-		Out:              out,
-		Err:              steps.writer(logs),
-		ReportWriter:     progress,
-		OutputFormat:     define.OCIv1ImageManifest,
-		SystemContext:    sys,
-		// chroot isolation cannot make namespaces of its own; the RUN shares
-		// the host network (dnf needs its repos) as in the build pod.
-		NamespaceOptions: define.NamespaceOptions{{Name: string(specs.NetworkNamespace), Host: true}},
-		ConfigureNetwork: define.NetworkDisabled,
-		NetworkInterface: hostNetwork{},
-		IDMappingOptions: &define.IDMappingOptions{HostUIDMapping: true, HostGIDMapping: true},
-		CommonBuildOpts: &define.CommonBuildOptions{
-			Ulimit:  ulimits,
-			Volumes: mounts,
-		},
-		TransientMounts:     mounts,
-		SignaturePolicyPath: policy,
-		// The layer cache commits every step; without it, one commit per
-		// stage, exactly the cluster's `buildah bud` (no --layers).
-		Layers:                  !o.NoCache,
-		NoCache:                 o.NoCache,
-		RemoveIntermediateCtrs:  true,
-		ForceRmIntermediateCtrs: true,
-		ContainerSuffix:         suffix,
-		MaxPullPushRetries:      2,
-		PullPushRetryDelay:      2 * time.Second,
-	}
-
-	if pull != define.PullNever {
-		refs, err := containerfileImages(cf, args)
+	if p.pull != define.PullNever {
+		refs, err := containerfileImages(p.containerfile, p.args)
 		if err != nil {
 			return nil, err
 		}
 		err = pullImages(ctx, store, refs.Pull, pullSettings{
-			policy: pullName(pull), retry: o.Retry, stall: o.StallTimeout, sys: sys, progress: progress,
+			policy: pullName(p.pull), retry: o.Retry, stall: o.StallTimeout, sys: su.sys, progress: su.progress,
 		})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -342,6 +372,16 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		}
 	}
 
+	id, err := runBuildah(ctx, store, bo, p.containerfile, steps)
+	if err != nil {
+		return nil, err
+	}
+	return result(ctx, store, o, p, su, id, start)
+}
+
+// runBuildah runs the build, stops RUN processes when ctx is cancelled, and
+// removes the build containers on every path; a failure names its step.
+func runBuildah(ctx context.Context, store storage.Store, bo define.BuildOptions, cf string, steps *stepLog) (string, error) {
 	type built struct {
 		id  string
 		err error
@@ -372,35 +412,37 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 			b.err = ctx.Err()
 		}
 	}
-	if b.err != nil {
-		cerr := removeBuildContainers(store, suffix)
-		if ctx.Err() != nil {
-			err = fmt.Errorf("build interrupted: %w", ctx.Err())
+	if b.err == nil {
+		return b.id, removeBuildContainers(store, bo.ContainerSuffix)
+	}
+	var err error
+	cerr := removeBuildContainers(store, bo.ContainerSuffix)
+	if ctx.Err() != nil {
+		err = fmt.Errorf("build interrupted: %w", ctx.Err())
+	} else {
+		step, instr, tail := steps.current()
+		if step != "" {
+			err = &StepError{Step: step, Instruction: strings.Join(strings.Fields(instr), " "), Output: tail, Err: b.err, Pull: isFrom(instr)}
 		} else {
-			step, instr, tail := steps.current()
-			if step != "" {
-				err = &StepError{Step: step, Instruction: strings.Join(strings.Fields(instr), " "), Output: tail, Err: b.err, Pull: isFrom(instr)}
-			} else {
-				err = b.err
-			}
+			err = b.err
 		}
-		if cerr != nil {
-			err = fmt.Errorf("%w (and cleanup: %v)", err, cerr)
-		}
-		return nil, err
 	}
-	if err := removeBuildContainers(store, suffix); err != nil {
-		return nil, err
+	if cerr != nil {
+		err = fmt.Errorf("%w (and cleanup: %v)", err, cerr)
 	}
+	return "", err
+}
 
-	res = &Result{
-		ImageID:   b.id,
+// result describes the committed image and writes the archive, if asked.
+func result(ctx context.Context, store storage.Store, o Options, p *plan, su setup, id string, start time.Time) (*Result, error) {
+	res := &Result{
+		ImageID:   id,
 		Tag:       o.Tag,
 		BaseImage: o.BaseImage,
-		Reference: so.Reference(b.id),
-		Store:     so,
+		Reference: p.store.Reference(id),
+		Store:     p.store,
 	}
-	if size, err := store.ImageSize(b.id); err == nil {
+	if size, err := store.ImageSize(id); err == nil {
 		res.Size = size
 	}
 	if o.BaseImage != "" {
@@ -409,7 +451,7 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		}
 	}
 	if o.OCIArchive != "" {
-		if err := writeOCIArchive(ctx, store, b.id, o.Tag, o.OCIArchive, sys); err != nil {
+		if err := writeOCIArchive(ctx, store, id, o.Tag, o.OCIArchive, su.sys); err != nil {
 			return nil, err
 		}
 	}
