@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/pkg/preflight"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -28,7 +30,9 @@ into every RUN, proxies as build args.
 The image lands in containers storage (podman's by default, so it shows in
 "podman images"), tagged localhost/ocl-build/POOL:latest unless --tag says
 otherwise. Steps stream to stderr; the last stdout line names the image, its
-size and the time taken (--quiet: only the image ID). A failing step exits 1
+size and the time taken (--quiet: only the image ID; -o json or yaml: the
+image and its base as data). --iidfile writes the image ID to a file, as
+podman build does. A failing step exits 1
 with the step, its command and its last output lines; input, credential and
 registry problems exit 2. Ctrl-C stops the build and removes its containers.`,
 		Example: `  # The seed article's build, against the cluster's base image and pull secret
@@ -39,7 +43,7 @@ registry problems exit 2. Ctrl-C stops the build and removes its containers.`,
   ocl-build build --containerfile Containerfile --pool infra \
     --release quay.io/openshift-release-dev/ocp-release:4.19.0-x86_64 \
     --authfile pull-secret.json --yum-repos-dir ./yum.repos.d \
-    --output oci-archive:infra.tar
+    --oci-archive infra.tar
 
   # Exactly the cluster's storage driver, no cache, only the image ID printed
   ocl-build build --containerfile Containerfile --base-image REF \
@@ -51,7 +55,9 @@ registry problems exit 2. Ctrl-C stops the build and removes its containers.`,
 	}
 	addInputFlags(cmd, &in)
 	f.register(cmd)
-	cmd.Flags().StringVar(&f.output, "output", "", "also write the image elsewhere: oci-archive:FILE")
+	addOutputFlag(cmd, &f.output, "text", buildFormats, "")
+	cmd.Flags().StringVar(&f.ociArchive, "oci-archive", "", "also write the image to this oci-archive file (atomic)")
+	cmd.Flags().StringVar(&f.iidFile, "iidfile", "", "write the image ID to this file (atomic), as podman build --iidfile")
 	return cmd
 }
 
@@ -63,13 +69,17 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	if err := f.check(); err != nil {
 		return inputError(err)
 	}
-	var archive string
-	if f.output != "" {
-		p, ok := strings.CutPrefix(f.output, "oci-archive:")
-		if !ok || p == "" {
-			return inputError(fmt.Errorf("--output %q: want oci-archive:FILE", f.output))
-		}
-		archive = p
+	archive := f.ociArchive
+	if p, ok := strings.CutPrefix(f.output, "oci-archive:"); ok && p != "" && archive == "" {
+		// The old spelling of --oci-archive; unambiguous, so still taken.
+		fmt.Fprintf(stderr, "warning: --output oci-archive:FILE is now --oci-archive FILE (-o/--output is the output format)\n")
+		archive, f.output = p, "text"
+	}
+	if strings.Contains(f.output, ":") {
+		return inputError(fmt.Errorf("-o/--output %q: -o is the output format now (%s); an archive is written with --oci-archive FILE", f.output, strings.Join(buildFormats, ", ")))
+	}
+	if err := checkOutput(f.output, buildFormats, "--oci-archive"); err != nil {
+		return inputError(err)
 	}
 	li, err := in.load(cmd.InOrStdin())
 	if err != nil {
@@ -115,6 +125,17 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 		return err
 	}
 	res := rep.Build
+	if f.iidFile != "" {
+		if err := atomicfile.WriteFile(f.iidFile, []byte("sha256:"+res.ImageID), 0o644); err != nil {
+			return inputError(fmt.Errorf("--iidfile: %w", err))
+		}
+	}
+	if f.output != "text" {
+		return writeStructured(stdout, f.output, struct {
+			Base  *preflight.BaseReport  `json:"base"`
+			Image *preflight.BuildReport `json:"image"`
+		}{rep.Base, res})
+	}
 	if g.quiet {
 		fmt.Fprintln(stdout, res.ImageID)
 		return nil
@@ -131,17 +152,29 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	return nil
 }
 
+// logLevels are --log-level's values.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
 // setLibraryLogging puts buildah's and containers/*'s logrus output behind
-// --log-level.
+// --log-level: none at all unless it is given (a library's "level=error …
+// layer not known" after Ctrl-C is noise to the user, who gets our own
+// message).
 func setLibraryLogging(level string, w io.Writer) error {
+	if level == "" {
+		logrus.SetOutput(io.Discard)
+		return nil
+	}
 	lv, err := logrus.ParseLevel(level)
-	if err != nil {
+	if err != nil || !slices.Contains(logLevels, level) {
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
 	logrus.SetLevel(lv)
 	logrus.SetOutput(w)
 	return nil
 }
+
+// buildFormats are build's -o values.
+var buildFormats = []string{"text", "json", "yaml"}
 
 func shortID(id string) string {
 	if len(id) > 12 {

@@ -32,8 +32,9 @@ type buildFlags struct {
 	keepContext    string
 	hostRegistries bool
 	retry          retryFlags
-	// output is build's --output; preflight pushes instead.
-	output string
+	// build's own: -o format, --oci-archive, --iidfile; preflight pushes
+	// and reports instead.
+	output, ociArchive, iidFile string
 }
 
 func (f *buildFlags) register(cmd *cobra.Command) {

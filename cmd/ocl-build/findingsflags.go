@@ -9,8 +9,11 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/findings"
 )
 
+// findingsFormats are the -o values of the commands that report findings.
+var findingsFormats = []string{"text", "json", "yaml", "sarif"}
+
 // findingsFlags are the output and policy flags of the commands that report
-// findings (lint, validate): --format, --fail-level and --config.
+// findings (lint, validate): -o/--output, --fail-level and --config.
 type findingsFlags struct {
 	format, failLevel, configPath string
 }
@@ -19,7 +22,7 @@ type findingsFlags struct {
 // this command.
 func (f *findingsFlags) register(cmd *cobra.Command, configUsage string) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.format, "format", "text", "output format: text, json or sarif")
+	addOutputFlag(cmd, &f.format, "text", findingsFormats, "format")
 	fl.StringVar(&f.failLevel, "fail-level", "error", "exit 1 at this severity or above: error, warning, info, none (default error, or the config's failure-threshold)")
 	fl.StringVar(&f.configPath, "config", "", configUsage+" (default ./"+findings.ConfigFileName+" when present)")
 }
@@ -66,6 +69,10 @@ func findingsWriter(format string) (findingsWriterFunc, error) {
 		return findings.WriteText, nil
 	case "json":
 		return findings.WriteJSON, nil
+	case "yaml":
+		return func(w io.Writer, fs []findings.Finding, rules ...findings.Rule) error {
+			return jsonToYAML(w, func(w io.Writer) error { return findings.WriteJSON(w, fs, rules...) })
+		}, nil
 	case "sarif":
 		return func(w io.Writer, fs []findings.Finding, rules ...findings.Rule) error {
 			v, _ := versionString()
@@ -73,7 +80,7 @@ func findingsWriter(format string) (findingsWriterFunc, error) {
 				InformationURI: findings.DefaultTool.InformationURI}, fs, rules...)
 		}, nil
 	}
-	return nil, fmt.Errorf("--format %s: want text, json or sarif", format)
+	return nil, checkOutput(format, findingsFormats, "")
 }
 
 // atOrAbove keeps the findings at or above s (all of them for none): what

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -29,11 +28,11 @@ baseOSContainerImage), creation time, architecture, layers and sizes, os-release
 and where its RPM database is, in which format, with how many packages.
 REF takes the same forms as for rpmdiff.`,
 		Example: `  ocl-build inspect docker://image-registry.example.com/mco/os-image:latest --authfile pull-and-push.json
-  ocl-build inspect oci-archive:layered.tar --format json | jq .mcoLabels`,
+  ocl-build inspect oci-archive:layered.tar -o json | jq .mcoLabels`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return inputError(fmt.Errorf("--format %q: want text or json", format))
+			if err := checkOutput(format, inspectFormats, ""); err != nil {
+				return inputError(err)
 			}
 			opts, err := imgFlags.setup(cmd, g)
 			if err != nil {
@@ -46,18 +45,28 @@ REF takes the same forms as for rpmdiff.`,
 			if err != nil {
 				return inputError(err)
 			}
-			if format == "json" {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(in)
+			if format == "json" || format == "yaml" {
+				return writeStructured(cmd.OutOrStdout(), format, in)
+			}
+			if g.quiet {
+				// Only what a script wants: the image's digest (a directory
+				// has none: its package count).
+				if in.ManifestDigest != "" {
+					fmt.Fprintln(cmd.OutOrStdout(), in.ManifestDigest)
+				} else {
+					fmt.Fprintln(cmd.OutOrStdout(), in.PackageCount)
+				}
+				return nil
 			}
 			return writeInspectText(cmd.OutOrStdout(), in)
 		},
 	}
 	imgFlags.register(cmd)
-	cmd.Flags().StringVarP(&format, "format", "o", "text", "output format: text, json")
+	addOutputFlag(cmd, &format, "text", inspectFormats, "format")
 	return cmd
 }
+
+var inspectFormats = []string{"text", "json", "yaml"}
 
 func writeInspectText(w io.Writer, in *rpmdiff.Inspection) error {
 	var b strings.Builder

@@ -73,7 +73,7 @@ it, 2 unreadable input or bad flags.`,
   ocl-build lint --fail-level warning machineosconfig.yaml
 
   # From standard input, SARIF for code scanning
-  cat Containerfile | ocl-build lint --format sarif - > lint.sarif
+  cat Containerfile | ocl-build lint -o sarif - > lint.sarif
 
   # A layered image built out of the cluster, FROM the release's RHCOS image
   ocl-build lint --target out-of-cluster Containerfile.layered

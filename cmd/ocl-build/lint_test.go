@@ -81,7 +81,7 @@ func TestLintJSONAndSARIF(t *testing.T) {
 		len(sarif.Runs[0].Results) != 4 || len(sarif.Runs[0].Tool.Driver.Rules) != len(rules.All()) {
 		t.Fatalf("sarif: code=%d err=%v", code, err)
 	}
-	if code, _, e := runCLI(t, "", "lint", "--format", "xml", f); code != exitInput || !strings.Contains(e, "--format xml") {
+	if code, _, e := runCLI(t, "", "lint", "--format", "xml", f); code != exitInput || !strings.Contains(e, `-o/--output "xml"`) {
 		t.Fatalf("bad format: %d %q", code, e)
 	}
 }

@@ -1,15 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	"github.com/spf13/cobra"
 
-	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/pullsecret"
@@ -28,8 +29,13 @@ type manifestsOptions struct {
 	pushSecretFile     string
 	basePullSecretFile string
 	baseImage          string
-	output             string
+	stdin              io.Reader
+	output             string // -o: yaml or json
+	outputFile         string
 }
+
+// manifestsFormats are manifests' -o values: a YAML stream, or a JSON List.
+var manifestsFormats = []string{"yaml", "json"}
 
 func newManifestsCmd(g *globalOptions) *cobra.Command {
 	var o manifestsOptions
@@ -50,18 +56,31 @@ and the cross-object checks of validate; invalid input is refused, nothing writt
 		Example: `  # The seed article's two objects
   ocl-build manifests --containerfile Containerfile --pool worker-automount --with-pool \
     --push-spec image-registry.openshift-image-registry.svc:5000/openshift-machine-config-operator/os-image:v1 \
-    --push-secret push-secret --base-pull-secret pull-and-push-secret -o layering.yaml
+    --push-secret push-secret --base-pull-secret pull-and-push-secret --output-file layering.yaml
 
   # ... plus the two Secrets, from credential files (written with mode 0600)
-  ocl-build secret merge pull-secret.json push-secret.json -o pull-and-push.json
+  ocl-build secret merge pull-secret.json push-secret.json --output-file pull-and-push.json
   ocl-build manifests --pool worker-automount --with-pool --push-spec REGISTRY/REPO:TAG \
     --push-secret push-secret --push-secret-file push-secret.json \
-    --base-pull-secret pull-and-push-secret --base-pull-secret-file pull-and-push.json -o layering.yaml`,
+    --base-pull-secret pull-and-push-secret --base-pull-secret-file pull-and-push.json --output-file layering.yaml
+
+  # As a JSON List, for tools that want JSON
+  ocl-build manifests --containerfile Containerfile --pool infra --push-spec REGISTRY/REPO:TAG \
+    --push-secret push-secret -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.stdin = cmd.InOrStdin()
+			if err := checkOutput(o.output, manifestsFormats, "--output-file"); err != nil {
+				return inputError(err)
+			}
 			out, warnings, err := buildManifests(o)
 			if err != nil {
 				return inputError(err)
+			}
+			if o.output == "json" {
+				if out, err = manifestsJSONList(out); err != nil {
+					return err
+				}
 			}
 			stderr := cmd.ErrOrStderr()
 			if !g.quiet {
@@ -69,25 +88,22 @@ and the cross-object checks of validate; invalid input is refused, nothing writt
 					fmt.Fprintf(stderr, "warning: %s\n", w)
 				}
 			}
-			if o.output == "" {
-				_, err := cmd.OutOrStdout().Write(out)
-				return err
-			}
+			creds := o.pushSecretFile != "" || o.basePullSecretFile != ""
 			perm := os.FileMode(0o644)
-			if o.pushSecretFile != "" || o.basePullSecretFile != "" {
+			if creds {
 				perm = 0o600 // it holds credentials
 			}
-			if err := atomicfile.WriteFile(o.output, out, perm); err != nil {
+			if err := writeDestination(cmd.OutOrStdout(), o.outputFile, out, perm, creds); err != nil {
 				return inputError(err)
 			}
-			if !g.quiet {
-				fmt.Fprintf(stderr, "wrote %s\n", o.output)
+			if !g.quiet && o.outputFile != "" && o.outputFile != "-" {
+				fmt.Fprintf(stderr, "wrote %s\n", o.outputFile)
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.containerfile, "containerfile", "Containerfile.example", "Containerfile whose content is embedded")
+	f.StringVar(&o.containerfile, "containerfile", "", "Containerfile whose content is embedded (required; - reads stdin)")
 	f.StringVar(&o.pool, "pool", "", "MachineConfigPool name, also the MachineOSConfig's name (required)")
 	f.StringVar(&o.pushSpec, "push-spec", "", "renderedImagePushSpec: host[:port]/path:tag the build pushes to (required)")
 	f.StringVar(&o.pushSecret, "push-secret", "", "renderedImagePushSecret name (required)")
@@ -97,7 +113,8 @@ and the cross-object checks of validate; invalid input is refused, nothing writt
 	f.StringVar(&o.pushSecretFile, "push-secret-file", "", "credential file (.dockerconfigjson, .dockercfg or Secret) to write as the push Secret")
 	f.StringVar(&o.basePullSecretFile, "base-pull-secret-file", "", "credential file to write as the base-image pull Secret")
 	f.StringVar(&o.baseImage, "base-image", manifests.DefaultBaseImage, "RHCOS base image the build pulls; its registry must be in the base pull secret")
-	f.StringVarP(&o.output, "output", "o", "", "file to write (atomic); default stdout")
+	addOutputFlag(cmd, &o.output, "yaml", manifestsFormats, "")
+	f.StringVar(&o.outputFile, "output-file", "", "write to this file (atomic; 0600 when it holds Secrets) instead of stdout")
 	return cmd
 }
 
@@ -105,7 +122,7 @@ and the cross-object checks of validate; invalid input is refused, nothing writt
 // the inputs are refused.
 func buildManifests(o manifestsOptions) ([]byte, []string, error) {
 	var missing []string
-	for _, r := range []struct{ flag, v string }{{"--pool", o.pool}, {"--push-spec", o.pushSpec}, {"--push-secret", o.pushSecret}} {
+	for _, r := range []struct{ flag, v string }{{"--containerfile", o.containerfile}, {"--pool", o.pool}, {"--push-spec", o.pushSpec}, {"--push-secret", o.pushSecret}} {
 		if r.v == "" {
 			missing = append(missing, r.flag)
 		}
@@ -116,10 +133,10 @@ func buildManifests(o manifestsOptions) ([]byte, []string, error) {
 	if o.basePullSecretFile != "" && o.basePullSecret == "" {
 		return nil, nil, errors.New("--base-pull-secret-file needs --base-pull-secret NAME")
 	}
-	if o.output == "" && (o.pushSecretFile != "" || o.basePullSecretFile != "") {
-		return nil, nil, errors.New("the output holds credentials: give -o FILE (written with mode 0600)")
+	if (o.outputFile == "" || o.outputFile == "-") && (o.pushSecretFile != "" || o.basePullSecretFile != "") {
+		return nil, nil, errors.New("the output holds credentials: give --output-file FILE (written with mode 0600); they are never written to stdout")
 	}
-	content, err := os.ReadFile(o.containerfile)
+	content, err := readInput(o.containerfile, o.stdin)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--containerfile: %w", err)
 	}
@@ -179,4 +196,33 @@ func buildManifests(o manifestsOptions) ([]byte, []string, error) {
 		return nil, warnings, fmt.Errorf("refusing to write invalid manifests (the cluster would reject or mis-build them):\n  %s", strings.Join(refused, "\n  "))
 	}
 	return out, warnings, nil
+}
+
+// readInput reads a file, or stdin for "-".
+func readInput(path string, stdin io.Reader) ([]byte, error) {
+	if path == "-" {
+		if stdin == nil {
+			return nil, errors.New("no stdin")
+		}
+		return io.ReadAll(stdin)
+	}
+	return os.ReadFile(path)
+}
+
+// manifestsJSONList turns the YAML stream into one JSON v1 List, as
+// kubectl get -o json prints several objects.
+func manifestsJSONList(stream []byte) ([]byte, error) {
+	docs, err := manifests.ReadDocuments("<output>", stream)
+	if err != nil {
+		return nil, err
+	}
+	list := map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{}}
+	for _, d := range docs {
+		list["items"] = append(list["items"].([]any), d.Object)
+	}
+	b, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
 }

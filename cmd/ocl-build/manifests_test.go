@@ -59,13 +59,13 @@ func TestManifestsWritesTheSeedObjects(t *testing.T) {
 	dir := t.TempDir()
 	cf := writeTemp(t, dir, "Containerfile", seedContainerfile)
 	merged := filepath.Join(dir, "pull-and-push.json")
-	if code, _, stderr := runCLI(t, "", "secret", "merge", pullsecretsDir+"pull-secret.json", pullsecretsDir+"push-secret.json", "-o", merged); code != 0 {
+	if code, _, stderr := runCLI(t, "", "secret", "merge", pullsecretsDir+"pull-secret.json", pullsecretsDir+"push-secret.json", "--output-file", merged); code != 0 {
 		t.Fatal(stderr)
 	}
 	out := filepath.Join(dir, "layering.yaml")
 	code, stdout, stderr := runCLI(t, "", "--log-level", "debug", "manifests", "--containerfile", cf, "--pool", "worker-automount", "--with-pool",
 		"--push-spec", seedPushSpec, "--push-secret", "push-secret", "--base-pull-secret", "pull-and-push-secret",
-		"--push-secret-file", pullsecretsDir+"push-secret.yaml", "--base-pull-secret-file", merged, "-o", out)
+		"--push-secret-file", pullsecretsDir+"push-secret.yaml", "--base-pull-secret-file", merged, "--output-file", out)
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, stderr)
 	}
@@ -164,13 +164,13 @@ func TestManifestsRefusesInvalidInput(t *testing.T) {
 		"missing file":  {[]string{"--containerfile", filepath.Join(dir, "nope")}, "--containerfile: open"},
 		"missing flags": {[]string{"--containerfile", good, "--push-secret", ""}, "missing required flags: --push-secret"},
 		"bad secret":    {[]string{"--containerfile", good, "--push-secret-file", manifestsDir + "bad-secret-auth.yaml"}, "is not base64"},
-		"secret no -o":  {[]string{"--containerfile", good, "--push-secret-file", pullsecretsDir + "push-secret.json", "-o", ""}, "give -o FILE"},
+		"secret no -o":  {[]string{"--containerfile", good, "--push-secret-file", pullsecretsDir + "push-secret.json", "--output-file", ""}, "give --output-file FILE"},
 	}
 	for name, c := range cases {
 		out := filepath.Join(dir, "out.yaml")
 		args := append(append([]string{}, base...), c.args...)
-		if !contains(c.args, "-o") {
-			args = append(args, "-o", out)
+		if !contains(c.args, "--output-file") {
+			args = append(args, "--output-file", out)
 		}
 		code, stdout, stderr := runCLI(t, "", args...)
 		if code != exitInput || !strings.Contains(stderr, c.want) {

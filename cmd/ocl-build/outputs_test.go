@@ -20,7 +20,7 @@ func TestOutputKeptOnFailure(t *testing.T) {
 	}
 	manifests := func(out, pushSpec string) []string {
 		return []string{"manifests", "--containerfile", cf, "--pool", "infra", "--push-secret", "push",
-			"--push-spec", pushSpec, "-o", out}
+			"--push-spec", pushSpec, "--output-file", out}
 	}
 	for _, c := range []struct {
 		name     string
@@ -41,10 +41,10 @@ func TestOutputKeptOnFailure(t *testing.T) {
 			}},
 		{name: "secret merge -o",
 			bad: func(out string) []string {
-				return []string{"secret", "merge", "../../testdata/pullsecrets/pull-secret.json", "../../testdata/manifests/bad-malformed.yaml", "-o", out}
+				return []string{"secret", "merge", "../../testdata/pullsecrets/pull-secret.json", "../../testdata/manifests/bad-malformed.yaml", "--output-file", out}
 			},
 			ok: func(out string) []string {
-				return []string{"secret", "merge", "../../testdata/pullsecrets/pull-secret.json", "../../testdata/pullsecrets/push-secret.json", "-o", out}
+				return []string{"secret", "merge", "../../testdata/pullsecrets/pull-secret.json", "../../testdata/pullsecrets/push-secret.json", "--output-file", out}
 			},
 			wantMode: 0o600,
 			check: func(t *testing.T, b []byte) {

@@ -49,7 +49,7 @@ file is written atomically and only once every step it depends on succeeded and
 no error was found (--force writes anyway); a failure leaves earlier files as they
 were. Lint errors stop before the build unless --force.
 
-The summary goes to stdout (--format text, json or markdown for a pull-request
+The summary goes to stdout (-o text, json, yaml, or markdown for a pull-request
 comment); --report FILE also writes the JSON report (docs/preflight-report.md).
 Exit status: 0 fine, 1 error findings or a failing build step, 2 input,
 credential or registry problems. With --quiet and nothing wrong, only the pushed
@@ -64,7 +64,7 @@ pullspec (or the image ID) is printed.`,
   ocl-build preflight --mosc mosc.yaml --machineconfigs ./machineconfigs \
     --osimageurl machine-config-osimageurl.yaml --authfile pull-secret.json \
     --push registry.example.com/ocl/worker:pr-42 --push-authfile push-secret.json \
-    --manifests-dir manifests/ --with-pool --fallback --report preflight.json --format markdown`,
+    --manifests-dir manifests/ --with-pool --fallback --report preflight.json -o markdown`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPreflight(cmd, g, &in, &bf, &pf)
@@ -89,11 +89,14 @@ pullspec (or the image ID) is printed.`,
 	fl.BoolVar(&pf.withSecrets, "with-secrets", false, "also write the push (and base pull) Secrets from the credential files, mode 0600")
 	fl.BoolVar(&pf.fallback, "fallback", false, "also write the out-of-cluster layering MachineConfig (spec.osImageURL = the pushed digest)")
 	fl.StringVar(&pf.report, "report", "", "write the JSON report to this file (atomic)")
-	fl.StringVar(&pf.format, "format", "text", "summary format: text, json or markdown")
+	addOutputFlag(cmd, &pf.format, "text", preflightFormats, "format")
 	fl.BoolVar(&pf.force, "force", false, "build despite lint errors, write manifests despite error findings")
 	fl.StringVar(&pf.config, "config", "", "lint config (ignored rules, severity overrides, failure-threshold; default ./"+findings.ConfigFileName+" when present)")
 	return cmd
 }
+
+// preflightFormats are preflight's -o values (--report always writes JSON).
+var preflightFormats = []string{"text", "json", "yaml", "markdown"}
 
 func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *buildFlags, pf *preflightFlags) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -103,10 +106,11 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	if err := bf.check(); err != nil {
 		return inputError(err)
 	}
-	switch pf.format {
-	case "text", "json", "markdown", "md":
-	default:
-		return inputError(fmt.Errorf("--format %q: want text, json or markdown", pf.format))
+	if pf.format == "md" {
+		pf.format = "markdown"
+	}
+	if err := checkOutput(pf.format, preflightFormats, "--report"); err != nil {
+		return inputError(err)
 	}
 	li, err := in.load(cmd.InOrStdin())
 	if err != nil {
@@ -191,6 +195,10 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 			fmt.Fprintln(stdout, rep.Push.PullSpec)
 		case rep.Build != nil:
 			fmt.Fprintln(stdout, rep.Build.ImageID)
+		}
+	case pf.format == "yaml":
+		if err := jsonToYAML(stdout, func(w io.Writer) error { return rep.Write(w, "json") }); err != nil {
+			return err
 		}
 	default:
 		if err := rep.Write(stdout, pf.format); err != nil {

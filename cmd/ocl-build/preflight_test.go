@@ -55,7 +55,7 @@ func TestPreflightInputsAndLintStop(t *testing.T) {
 		want  string
 	}{
 		{[]string{"--fallback"}, "--fallback needs --push"},
-		{[]string{"--format", "yaml"}, "--format"},
+		{[]string{"--format", "xml"}, `-o/--output "xml"`},
 		{[]string{"--manifests-dir", dir}, "needs a push spec"},
 		{[]string{"--with-secrets", "--push", "127.0.0.1:1/x/y:z"}, "--with-secrets needs --manifests-dir"},
 	} {

@@ -3,6 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -52,10 +56,23 @@ push it, and write the MachineOSConfig that goes with it.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	if name := pluginDisplayName(progName()); name != "" {
+		// Run as a kubectl/oc plugin: help and examples say "oc ocl-build".
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: name}
+	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level of library output: debug, info, warn, error")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "show the libraries' own log lines (buildah, containers/*) at this level: debug, info, warn, error (default: none)")
+	_ = root.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions(logLevels, cobra.ShellCompDirectiveNoFileComp))
+	// Every command refuses a bad --log-level and silences library logs
+	// unless asked, before it does anything.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		return inputError(setLibraryLogging(g.logLevel, cmd.ErrOrStderr()))
+	}
+	v, c := versionString()
+	root.Version = v + " (commit " + c + ")"
+	root.SetVersionTemplate("ocl-build {{.Version}}\n")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print only the essential result")
 	names := make([]string, 0, len(commandFactories))
 	for n := range commandFactories {
@@ -65,7 +82,37 @@ push it, and write the MachineOSConfig that goes with it.`,
 	for _, n := range names {
 		root.AddCommand(commandFactories[n](g))
 	}
+	registerCompletions(root)
+	if name, ok := root.Annotations[cobra.CommandDisplayNameAnnotation]; ok {
+		renameExamples(root, name)
+	}
 	return root
+}
+
+// progName is the name this binary was run as.
+var progName = func() string { return filepath.Base(os.Args[0]) }
+
+// pluginDisplayName is "oc ocl-build" when the binary runs as the oc or
+// kubectl plugin (a link named oc-ocl_build or kubectl-ocl_build on PATH:
+// plugin names turn "-" into "_"), else "".
+func pluginDisplayName(prog string) string {
+	for _, host := range []string{"kubectl", "oc"} {
+		if prog == host+"-ocl_build" {
+			return host + " ocl-build"
+		}
+	}
+	return ""
+}
+
+// exampleCommand is "ocl-build " where an example line runs it.
+var exampleCommand = regexp.MustCompile(`(?m)(^\s*|\|\s*|\$\(\s*)ocl-build `)
+
+// renameExamples makes every example say how the binary was run.
+func renameExamples(c *cobra.Command, name string) {
+	c.Example = exampleCommand.ReplaceAllString(c.Example, "${1}"+name+" ")
+	for _, sub := range c.Commands() {
+		renameExamples(sub, name)
+	}
 }
 
 // run executes the CLI and maps errors to exit statuses; it never panics out.
@@ -118,22 +165,82 @@ func versionString() (string, string) {
 	return v, c
 }
 
+// versionInfo is `version -o json|yaml`: ocl-build's version and those of
+// the libraries that decide its behaviour, from the binary's build info.
+type versionInfo struct {
+	Version   string            `json:"version"`
+	Commit    string            `json:"commit"`
+	GoVersion string            `json:"goVersion"`
+	Platform  string            `json:"platform"`
+	Libraries map[string]string `json:"libraries"`
+}
+
+// versionLibraries are the modules `version` reports, by short name.
+var versionLibraries = map[string]string{
+	"github.com/containers/buildah":  "buildah",
+	"github.com/containers/image/v5": "containers/image",
+	"github.com/containers/storage":  "containers/storage",
+	"github.com/containers/common":   "containers/common",
+	"github.com/openshift/api":       "openshift/api",
+	"k8s.io/apiextensions-apiserver": "k8s.io/apiextensions-apiserver",
+	"github.com/spf13/cobra":         "cobra",
+	"github.com/coreos/ignition/v2":  "ignition",
+}
+
+func currentVersionInfo() versionInfo {
+	v, c := versionString()
+	vi := versionInfo{Version: v, Commit: c, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, Libraries: map[string]string{}}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Replace != nil {
+				d = d.Replace
+			}
+			if name, ok := versionLibraries[d.Path]; ok {
+				vi.Libraries[name] = d.Version
+			}
+		}
+	}
+	return vi
+}
+
+var versionFormats = []string{"text", "json", "yaml"}
+
 func init() {
 	registerCommand("version", func(g *globalOptions) *cobra.Command {
-		return &cobra.Command{
-			Use:     "version",
-			Short:   "Print the ocl-build version and commit",
-			Example: "  ocl-build version",
-			Args:    cobra.NoArgs,
+		var format string
+		cmd := &cobra.Command{
+			Use:   "version",
+			Short: "Print the ocl-build version, and with -o json|yaml the library versions",
+			Example: `  ocl-build version
+  ocl-build version -o json | jq -r .libraries.buildah`,
+			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				v, c := versionString()
-				if g.quiet {
-					fmt.Fprintln(cmd.OutOrStdout(), v)
+				if err := checkOutput(format, versionFormats, ""); err != nil {
+					return inputError(err)
+				}
+				vi := currentVersionInfo()
+				w := cmd.OutOrStdout()
+				switch {
+				case format != "text":
+					return writeStructured(w, format, vi)
+				case g.quiet:
+					fmt.Fprintln(w, vi.Version)
 					return nil
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "ocl-build %s (commit %s)\n", v, c)
+				fmt.Fprintf(w, "ocl-build %s (commit %s)\n", vi.Version, vi.Commit)
+				fmt.Fprintf(w, "  %s %s\n", vi.GoVersion, vi.Platform)
+				names := make([]string, 0, len(vi.Libraries))
+				for n := range vi.Libraries {
+					names = append(names, n)
+				}
+				sort.Strings(names)
+				for _, n := range names {
+					fmt.Fprintf(w, "  %s %s\n", n, vi.Libraries[n])
+				}
 				return nil
 			},
 		}
+		addOutputFlag(cmd, &format, "text", versionFormats, "")
+		return cmd
 	})
 }

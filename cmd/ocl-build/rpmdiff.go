@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -96,14 +95,14 @@ Exit status: 0 whatever the diff (1 with --exit-code when something changed),
       docker://image-registry.example.com/mco/os-image:latest --authfile pull-and-push.json
 
   # In CI: a markdown table for the pull request, fail if anything changed
-  ocl-build rpmdiff oci-archive:base.tar oci-archive:layered.tar --format markdown --exit-code
+  ocl-build rpmdiff oci-archive:base.tar oci-archive:layered.tar -o markdown --exit-code
 
   # Two rpmdb directories or unpacked root filesystems
-  ocl-build rpmdiff ./base-rootfs ./new-rootfs/usr/share/rpm --format json`,
+  ocl-build rpmdiff ./base-rootfs ./new-rootfs/usr/share/rpm -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !validRpmdiffFormat(format) {
-				return inputError(fmt.Errorf("--format %q: want one of %s", format, strings.Join(rpmdiff.Formats, ", ")))
+				return inputError(checkOutput(format, rpmdiffFormats, ""))
 			}
 			opts, err := imgFlags.setup(cmd, g)
 			if err != nil {
@@ -124,6 +123,10 @@ Exit status: 0 whatever the diff (1 with --exit-code when something changed),
 			rep := rpmdiff.Report{Base: base, Target: target, Result: rpmdiff.Diff(base.Packages, target.Packages)}
 			if g.quiet && format == "text" {
 				fmt.Fprintln(cmd.OutOrStdout(), rep.Result.Summary())
+			} else if format == "yaml" {
+				if err := jsonToYAML(cmd.OutOrStdout(), rep.WriteJSON); err != nil {
+					return err
+				}
 			} else if err := rep.Write(cmd.OutOrStdout(), format); err != nil {
 				return err
 			}
@@ -134,19 +137,15 @@ Exit status: 0 whatever the diff (1 with --exit-code when something changed),
 		},
 	}
 	imgFlags.register(cmd)
-	cmd.Flags().StringVarP(&format, "format", "o", "text", "output format: text, json, markdown")
+	addOutputFlag(cmd, &format, "text", rpmdiffFormats, "format")
 	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 1 when the diff is not empty, like git diff --exit-code")
 	return cmd
 }
 
-func validRpmdiffFormat(f string) bool {
-	for _, x := range rpmdiff.Formats {
-		if f == x {
-			return true
-		}
-	}
-	return false
-}
+// rpmdiffFormats are rpmdiff's -o values: the library's and yaml.
+var rpmdiffFormats = append(append([]string{}, rpmdiff.Formats...), "yaml")
+
+func validRpmdiffFormat(f string) bool { return checkOutput(f, rpmdiffFormats, "") == nil }
 
 // rpmdiffProgress shows which layer is being read, on a terminal only and
 // not with --quiet; the returned func clears the line.

@@ -81,7 +81,7 @@ func TestRpmdiffErrorsAreOneLineExit2(t *testing.T) {
 		{"rpmdiff", "--no-cache", good, "/no/such/image"},
 		{"rpmdiff", "--no-cache", "oci:/no/such/layout:latest", good},
 		{"rpmdiff", "--no-cache", good, bad},
-		{"rpmdiff", "--no-cache", "--format", "yaml", good, good},
+		{"rpmdiff", "--no-cache", "-o", "xml", good, good},
 		{"inspect", "--no-cache", "docker-archive:/no/such.tar"},
 	} {
 		code, out, errOut := runCLI(t, "", args...)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	k8svalidation "k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/yaml"
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
@@ -40,26 +41,34 @@ func debugf(g *globalOptions, w io.Writer, format string, args ...any) {
 }
 
 func newSecretMergeCmd(g *globalOptions) *cobra.Command {
-	var out, name, namespace string
+	var out, outFile, name, namespace string
 	cmd := &cobra.Command{
-		Use:   "merge FILE... -o OUT",
+		Use:   "merge FILE... --output-file OUT",
 		Short: "Merge pull secrets exactly as jq -s '.[0] * .[1]' does",
 		Long: `merge combines credential files left to right with the semantics of
 jq -s '.[0] * .[1] * ...' on their {"auths": ...} form: a later file wins per
 registry (and per field inside one registry's entry), every other key is kept.
-OUT is written atomically with mode 0600. With --secret NAME it is a
-kubernetes.io/dockerconfigjson Secret manifest instead of the bare JSON.`,
+OUT is written atomically with mode 0600, never to stdout. With --secret NAME
+it is a kubernetes.io/dockerconfigjson Secret manifest instead of the bare
+JSON (-o yaml, the default for a manifest, or -o json).`,
 		Example: `  # The seed article's pull-and-push secret, without jq
   oc extract secret/pull-secret -n openshift-config --to=- > pull-secret.json
-  ocl-build secret merge pull-secret.json push-secret.yaml -o pull-and-push-secret.json
+  ocl-build secret merge pull-secret.json push-secret.yaml --output-file pull-and-push-secret.json
 
   # Straight to a Secret manifest for oc apply
   ocl-build secret merge pull-secret.json push-secret.json \
-    --secret pull-and-push-secret -o pull-and-push-secret.yaml`,
+    --secret pull-and-push-secret --output-file pull-and-push-secret.yaml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
-			if out == "" {
-				return inputError(errors.New("-o OUT is required: merged credentials are written to a file (mode 0600), never to the terminal"))
+			if out != "" && out != "json" && out != "yaml" {
+				// -o used to name the file: say where it went.
+				return inputError(fmt.Errorf("-o/--output %q: -o is the output format now (json, or yaml with --secret); write the merged credentials with --output-file FILE (mode 0600; stdout is refused)", out))
+			}
+			if out == "yaml" && name == "" {
+				return inputError(errors.New("-o yaml needs --secret NAME: the bare docker config is JSON"))
+			}
+			if outFile == "" || outFile == "-" {
+				return inputError(errors.New("--output-file OUT is required: merged credentials are written to a file (mode 0600), never to stdout"))
 			}
 			if cmd.Flags().Changed("namespace") && name == "" {
 				return inputError(errors.New("--namespace needs --secret NAME"))
@@ -87,18 +96,26 @@ kubernetes.io/dockerconfigjson Secret manifest instead of the bare JSON.`,
 				if err != nil {
 					return inputError(err)
 				}
+				if out == "json" {
+					if y, err = yaml.YAMLToJSON(y); err != nil {
+						return err
+					}
+					y = append(y, '\n')
+				}
 				data, what = y, fmt.Sprintf("Secret %s/%s", namespace, name)
 			}
-			if err := atomicfile.WriteFile(out, data, 0o600); err != nil {
+			if err := atomicfile.WriteFile(outFile, data, 0o600); err != nil {
 				return inputError(err)
 			}
 			if !g.quiet {
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s to %s (mode 0600): %d registries: %s\n", what, out, len(merged.Registries()), strings.Join(merged.Registries(), ", "))
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s to %s (mode 0600): %d registries: %s\n", what, outFile, len(merged.Registries()), strings.Join(merged.Registries(), ", "))
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", "", "file to write (mode 0600, atomic)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "output format: json (the docker config, or the Secret with --secret) or yaml (the Secret with --secret, its default)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().StringVar(&outFile, "output-file", "", "file to write (required; mode 0600, atomic)")
 	cmd.Flags().StringVar(&name, "secret", "", "write a kubernetes.io/dockerconfigjson Secret manifest with this name")
 	cmd.Flags().StringVar(&namespace, "namespace", pullsecret.DefaultNamespace, "namespace of the Secret manifest")
 	return cmd
@@ -130,8 +147,8 @@ printed. Exit status 1 when a problem reaches --fail-level.`,
 			if err != nil {
 				return inputError(fmt.Errorf("--fail-level: %w", err))
 			}
-			if format != "text" && format != "json" {
-				return inputError(fmt.Errorf("--format %q: want text or json", format))
+			if err := checkOutput(format, secretCheckFormats, ""); err != nil {
+				return inputError(err)
 			}
 			if minValidity < 0 {
 				return inputError(errors.New("--min-validity must not be negative"))
@@ -143,11 +160,16 @@ printed. Exit status 1 when a problem reaches --fail-level.`,
 			debugf(g, cmd.ErrOrStderr(), "read %s: %s, %d registries", args[0], c.Format, len(c.Registries()))
 			r := pullsecret.Check(c, registries, time.Now(), minValidity)
 			w := cmd.OutOrStdout()
-			if format == "json" {
+			switch {
+			case format == "json":
 				if err := writeCheckJSON(w, r); err != nil {
 					return err
 				}
-			} else if !g.quiet || r.Worst() >= threshold {
+			case format == "yaml":
+				if err := jsonToYAML(w, func(w io.Writer) error { return writeCheckJSON(w, r) }); err != nil {
+					return err
+				}
+			case !g.quiet || r.Worst() >= threshold:
 				writeCheckText(w, r)
 			}
 			if threshold != findings.SeverityNone && r.Worst() >= threshold {
@@ -158,10 +180,12 @@ printed. Exit status 1 when a problem reaches --fail-level.`,
 	}
 	cmd.Flags().StringSliceVar(&registries, "registry", nil, "registry host, host/namespace or image reference that must be covered (repeatable)")
 	cmd.Flags().DurationVar(&minValidity, "min-validity", pullsecret.DefaultMinValidity, "warn when a token expires sooner than this")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	addOutputFlag(cmd, &format, "text", secretCheckFormats, "format")
 	cmd.Flags().StringVar(&failLevel, "fail-level", "error", "exit 1 at this severity or above: error, warning, info, none")
 	return cmd
 }
+
+var secretCheckFormats = []string{"text", "json", "yaml"}
 
 func writeCheckText(w io.Writer, r pullsecret.Report) {
 	fmt.Fprintf(w, "%s: %d registries\n", r.File, len(r.Entries))

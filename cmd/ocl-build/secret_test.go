@@ -74,7 +74,7 @@ func TestSecretMergeMatchesJqAndIsPrivate(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "pull-and-push-secret.json")
 	pull, push := pullsecretsDir+"pull-secret.json", pullsecretsDir+"push-secret.json"
-	code, stdout, stderr := runCLI(t, "", "--log-level", "debug", "secret", "merge", pull, push, pullsecretsDir+"quay-override.json", "-o", out)
+	code, stdout, stderr := runCLI(t, "", "--log-level", "debug", "secret", "merge", pull, push, pullsecretsDir+"quay-override.json", "--output-file", out)
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, stderr)
 	}
@@ -101,7 +101,7 @@ func TestSecretMergeMatchesJqAndIsPrivate(t *testing.T) {
 
 func TestSecretMergeSecretManifest(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "s.yaml")
-	code, stdout, stderr := runCLI(t, "", "--log-level", "debug", "secret", "merge", pullsecretsDir+"pull-secret.json", pullsecretsDir+"push-secret.yaml", "--secret", "pull-and-push-secret", "-o", out)
+	code, stdout, stderr := runCLI(t, "", "--log-level", "debug", "secret", "merge", pullsecretsDir+"pull-secret.json", pullsecretsDir+"push-secret.yaml", "--secret", "pull-and-push-secret", "--output-file", out)
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, stderr)
 	}
@@ -138,7 +138,7 @@ func TestSecretBadInputsWriteNothing(t *testing.T) {
 	}
 	for name, c := range cases {
 		out := filepath.Join(dir, "out-"+strings.ReplaceAll(name, " ", "-"))
-		code, _, stderr := runCLI(t, "", "secret", "merge", pullsecretsDir+"pull-secret.json", c.file, "-o", out)
+		code, _, stderr := runCLI(t, "", "secret", "merge", pullsecretsDir+"pull-secret.json", c.file, "--output-file", out)
 		if code != exitInput || !strings.Contains(stderr, c.want) {
 			t.Errorf("%s: code %d stderr %q, want 2 and %q", name, code, stderr, c.want)
 		}
@@ -146,9 +146,9 @@ func TestSecretBadInputsWriteNothing(t *testing.T) {
 			t.Errorf("%s: output written", name)
 		}
 	}
-	// Nothing goes to stdout without -o.
+	// Nothing goes to stdout without --output-file.
 	code, stdout, stderr := runCLI(t, "", "secret", "merge", pullsecretsDir+"pull-secret.json")
-	if code != exitInput || stdout != "" || !strings.Contains(stderr, "-o OUT is required") {
+	if code != exitInput || stdout != "" || !strings.Contains(stderr, "--output-file OUT is required") {
 		t.Errorf("merge without -o: %d %q %q", code, stdout, stderr)
 	}
 }

@@ -44,7 +44,7 @@ secret).`,
 
   # Hand-written objects, SARIF for code scanning, warnings fail the job
   ocl-build validate machineosconfig.yaml machineconfigpool.yaml secrets.yaml \
-    --format sarif --fail-level warning > validate.sarif`,
+    -o sarif --fail-level warning > validate.sarif`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			// The lint policy (.ocl-build.yaml) applies here too: ignored
