@@ -7,9 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ocl-build/ocl-build/pkg/build"
-	"github.com/ocl-build/ocl-build/pkg/containerfile"
 	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/ocpversion"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // flagCompletions complete flag values by flag name, on every command that
@@ -51,8 +51,10 @@ func registerCompletions(c *cobra.Command) {
 
 func completeRuleIDs(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	var out []cobra.Completion
-	for _, r := range containerfile.Rules() {
-		out = append(out, cobra.CompletionWithDesc(r.ID, r.Short))
+	for _, r := range rules.All() {
+		if r.Retired == "" {
+			out = append(out, cobra.CompletionWithDesc(r.ID, r.Title))
+		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
