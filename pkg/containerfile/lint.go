@@ -31,6 +31,8 @@ type Options struct {
 	// then take their default severity, and version tables the newest
 	// version's).
 	Profile *ocpversion.Profile
+	// lineOf maps content lines to the file's in messages (YAML).
+	lineOf func(int) int
 }
 
 func (o Options) enabled(id string) bool {
@@ -92,6 +94,7 @@ func lintContent(file, content string, opts Options) ([]findings.Finding, *doc, 
 func lintDoc(file, content string, opts Options) *doc {
 	d, err := parseDoc(file, content)
 	d.profile = opts.Profile
+	d.lineOf = opts.lineOf
 	if err != nil && !errors.Is(err, errNoInstructions) {
 		line := errLine(err)
 		col := 1

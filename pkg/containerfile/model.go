@@ -32,8 +32,11 @@ type doc struct {
 	// malformed pragmas.
 	parseErrs []parseErr
 	profile   *ocpversion.Profile
-	out       []findings.Finding
-	sup       findings.Suppressions
+	// lineOf maps a content line to the line the user sees (the YAML
+	// file's, for a MachineOSConfig); nil: the same.
+	lineOf func(int) int
+	out    []findings.Finding
+	sup    findings.Suppressions
 }
 
 // parseErr is one OCL100 finding waiting for its check.
@@ -198,6 +201,15 @@ func expandMeta(s string, meta []*inst) string {
 // rule's severity under the version in force.
 func (d *doc) add(r *rules.Rule, line, col int, format string, args ...any) {
 	d.out = append(d.out, r.Finding(d.profile, d.file, line, col, fmt.Sprintf(format, args...)))
+}
+
+// lineRef is a content line as messages name it: the YAML file's line
+// for embedded content.
+func (d *doc) lineRef(l int) int {
+	if d.lineOf != nil {
+		return d.lineOf(l)
+	}
+	return l
 }
 
 // colOf is the 1-based column of the first non-blank character of a line.

@@ -40,7 +40,7 @@ var _ = register(rules.OCL107, func(c *ctx) {
 			}
 			// A meta ARG is visible to FROM lines only.
 			if line, ok := fromRefs[kv.Key]; ok {
-				c.addAt(in, "ARG %s has no default and is used at line %d; the cluster passes only HTTP_PROXY, HTTPS_PROXY and NO_PROXY", kv.Key, line)
+				c.addAt(in, "ARG %s has no default and is used at line %d; the cluster passes only HTTP_PROXY, HTTPS_PROXY and NO_PROXY", kv.Key, c.d.lineRef(line))
 			}
 		}
 	}
@@ -80,7 +80,7 @@ var _ = register(rules.OCL107, func(c *ctx) {
 				if k < len(ds) && ds[k] < us[j].idx {
 					continue // redeclared before the use: judged on its own
 				}
-				c.addAt(in, "ARG %s has no default and is used at line %d; the cluster passes only HTTP_PROXY, HTTPS_PROXY and NO_PROXY", kv.Key, us[j].line)
+				c.addAt(in, "ARG %s has no default and is used at line %d; the cluster passes only HTTP_PROXY, HTTPS_PROXY and NO_PROXY", kv.Key, c.d.lineRef(us[j].line))
 			}
 		}
 	}

@@ -21,3 +21,17 @@ func TestOCL202NoClean(t *testing.T) {
 		{"inside sh -c", f("sh -c 'dnf -y install x'"), []int{2}},
 	})
 }
+
+// A clean placed before the install does not clean what the install
+// downloads (a regression of the order-blind version); builder stages are
+// not judged, their cache never ships.
+func TestOCL202OrderAndStages(t *testing.T) {
+	runRuleTable(t, rules.OCL202.ID, []ruleCase{
+		{"clean before the install", "FROM configs AS final\nRUN dnf clean all && dnf install -y x && ostree container commit\n", []int{2}},
+		{"clean between two installs", "FROM configs AS final\nRUN dnf install -y x && dnf clean all && dnf install -y y && ostree container commit\n", []int{2}},
+		{"rm of the cache before", "FROM configs AS final\nRUN rm -rf /var/cache/dnf && dnf install -y x && ostree container commit\n", []int{2}},
+		{"builder stage", "FROM registry.example.com/ubi9 AS builder\nRUN dnf install -y gcc && make\nFROM configs AS final\nCOPY --from=builder /out /usr/bin/x\n", nil},
+		{"ancestor stage ships", "FROM configs AS base\nRUN dnf install -y x\nFROM base AS final\nRUN ostree container commit\n", []int{2}},
+		{"no FROM", "RUN dnf install -y x && ostree container commit\n", []int{1}},
+	})
+}

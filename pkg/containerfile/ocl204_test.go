@@ -24,3 +24,17 @@ func TestOCL204WritesVar(t *testing.T) {
 		{"cleaned path", f("mkdir /var//lib/../lib/z"), []int{2}},
 	})
 }
+
+// The documented workaround for packages that install into /opt (a link
+// into /var/opt on RHCOS): make /var/opt, install, move the content to
+// /usr, link it back with tmpfiles.d. Neither the mkdir nor the move is a
+// write that stays in /var.
+func TestOCL204VarOptWorkaround(t *testing.T) {
+	runRuleTable(t, rules.OCL204.ID, []ruleCase{
+		{"moved to /usr", "FROM configs AS final\nRUN mkdir -p /var/opt && dnf install -y vendor-agent && \\\n    mv /var/opt/vendor /usr/lib/vendor && dnf clean all && ostree container commit\n", nil},
+		{"with a tmpfiles.d link", "FROM configs AS final\nRUN mkdir -p /var/opt && dnf install -y vendor-agent && mv /var/opt/vendor /usr/lib/vendor && \\\n    echo 'L+ /var/opt/vendor - - - - /usr/lib/vendor' > /usr/lib/tmpfiles.d/vendor.conf && ostree container commit\n", nil},
+		{"tmpfiles.d alone covers a made directory", "FROM configs AS final\nRUN mkdir -p /var/lib/app && echo 'd /var/lib/app 0755 root root -' > /usr/lib/tmpfiles.d/app.conf && ostree container commit\n", nil},
+		{"made and left", "FROM configs AS final\nRUN mkdir -p /var/opt/vendor && cp /usr/share/x /var/opt/vendor/x && ostree container commit\n", []int{2, 2}},
+		{"builder stage", "FROM registry.example.com/ubi9 AS builder\nRUN mkdir -p /var/lib/build && make\nFROM configs AS final\nCOPY --from=builder /out /usr/bin/x\n", nil},
+	})
+}

@@ -12,7 +12,7 @@ var _ = register(rules.OCL212, func(c *ctx) {
 		var group []*inst
 		flush := func() {
 			if len(group) > 1 {
-				c.addAt(group[0], "%d consecutive RUN instructions (lines %d-%d) could be one layer: join them with &&", len(group), group[0].line, group[len(group)-1].line)
+				c.addAt(group[0], "%d consecutive RUN instructions (lines %d-%d) could be one layer: join them with &&", len(group), c.d.lineRef(group[0].line), c.d.lineRef(group[len(group)-1].line))
 			}
 			group = nil
 		}

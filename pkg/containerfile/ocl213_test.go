@@ -21,3 +21,14 @@ func TestOCL213Pipefail(t *testing.T) {
 		{"pipe inside heredoc", "FROM configs AS final\nRUN <<EOF\nrpm -qa | sort\nostree container commit\nEOF\n", []int{3}},
 	})
 }
+
+// A pipe whose left side cannot fail has nothing for pipefail to catch.
+func TestOCL213HarmlessPipes(t *testing.T) {
+	f := func(run string) string { return "FROM configs AS final\nRUN " + run + " && ostree container commit\n" }
+	runRuleTable(t, rules.OCL213.ID, []ruleCase{
+		{"echo | cut", f("V=$(echo \"$X\" | cut -d. -f1)"), nil},
+		{"printf | tee", f("printf 'a\\n' | tee /etc/a"), nil},
+		{"echo | cut then rpm | sort", f("echo a | cut -c1 && rpm -qa | sort"), []int{2}},
+		{"builder stage still checked", "FROM registry.example.com/ubi9 AS builder\nRUN curl -fsSL https://x | tar -xz\nFROM configs AS final\nCOPY --from=builder /x /usr/bin/x\n", []int{2}},
+	})
+}

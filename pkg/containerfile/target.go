@@ -33,7 +33,7 @@ func classifyImage(img string) rules.Target {
 	if strings.HasSuffix(last, "-bootc") || last == "bootc" {
 		return rules.Bootc
 	}
-	if coreosImageRe.MatchString(repo) {
+	if coreosImageRe.MatchString(img) { // tags count: ocp/4.19:rhel-coreos
 		return rules.OutOfCluster
 	}
 	return ""

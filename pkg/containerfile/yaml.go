@@ -181,11 +181,12 @@ func lintMOSC(file string, src []string, obj *yaml.Node, opts Options) ([]findin
 				ie := err.(*InputError)
 				return nil, inputErr(file, c.Line, "%s spec.containerFile[%d].content: %s", label, i, ie.Msg)
 			}
+			m := newPosMap(src, c)
+			opts.lineOf = func(l int) int { line, _ := m.toFile(l, 1); return line }
 			fs, err := LintContent(file, c.Value, opts)
 			if err != nil {
 				return nil, err
 			}
-			m := newPosMap(src, c)
 			for _, f := range fs {
 				f.Line, f.Column = m.toFile(f.Line, f.Column)
 				out = append(out, f)
