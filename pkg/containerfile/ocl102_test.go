@@ -19,7 +19,8 @@ func TestOCL102NotFromConfigs(t *testing.T) {
 		{"chain to image", "FROM registry.example.com/ubi9 AS base\nFROM base AS final\nRUN ostree container commit\n", []int{2}},
 		{"meta ARG default", "ARG BASE=configs\nFROM ${BASE} AS final\nRUN ostree container commit\n", nil},
 		{"meta ARG fallback", "ARG BASE\nFROM ${BASE:-configs} AS final\nRUN ostree container commit\n", nil},
-		{"meta ARG to an image", "ARG BASE=quay.io/x/y\nFROM $BASE AS final\nRUN ostree container commit\n", []int{2}},
+		{"meta ARG to an image", "ARG BASE=quay.io/x/y\nFROM $BASE AS final\nRUN echo hi > /etc/hi\n", []int{2}},
+		{"meta ARG to an image, ostree: out-of-cluster", "ARG BASE=quay.io/x/y\nFROM $BASE AS final\nRUN ostree container commit\n", nil},
 		{"stage name in other case", "FROM configs AS Base\nFROM base AS final\nRUN ostree container commit\n", nil},
 	})
 }

@@ -1,6 +1,7 @@
 package containerfile
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -30,7 +31,7 @@ var _ = register(rules.OCL215, func(c *ctx) {
 		case *instructions.CopyCommand:
 			for _, s := range x.SourcePaths {
 				if strings.HasSuffix(s, ".rpm") {
-					files = append(files, left{destOf(cwd, x.DestPath, s), pos{in.line, in.col}, "RPM file " + path.Base(s), -1, i})
+					files = append(files, left{copyDest(cwd, x.DestPath, s, len(x.SourcePaths)), pos{in.line, in.col}, "RPM file " + path.Base(s), -1, i})
 				}
 			}
 		case *instructions.AddCommand:
@@ -51,7 +52,8 @@ var _ = register(rules.OCL215, func(c *ctx) {
 				continue
 			}
 			for _, d := range downloads(cl, runCwd) {
-				if d.path == "" || under(d.path, tmpfs) || strings.HasPrefix(d.path, "/dev/") {
+				// Repository files are OCL216's.
+				if d.path == "" || under(d.path, tmpfs) || strings.HasPrefix(d.path, "/dev/") || inRepos(d.path) {
 					continue
 				}
 				d.idx = i
@@ -59,18 +61,43 @@ var _ = register(rules.OCL215, func(c *ctx) {
 			}
 		}
 	}
+	// One finding per instruction, naming what stays.
+	var order []int
+	byInst := map[int][]left{}
 	for _, f := range files {
 		if !leftBehind(c, f) {
 			continue
 		}
-		c.add(f.pos.line, f.pos.col, "%s stays in the image at %s: remove it in the same RUN, download into /tmp and end with `ostree container commit`, or bind-mount it from another stage", f.what, f.path)
+		if _, ok := byInst[f.idx]; !ok {
+			order = append(order, f.idx)
+		}
+		byInst[f.idx] = append(byInst[f.idx], f)
+	}
+	for _, i := range order {
+		fs := byInst[i]
+		var paths []string
+		for _, f := range fs {
+			paths = append(paths, f.path)
+		}
+		what := fs[0].what + " stays in the image at " + paths[0]
+		if len(fs) > 1 {
+			what = fmt.Sprintf("%d downloaded or copied files stay in the image (%s)", len(fs), shortList(paths, 3))
+		}
+		c.add(fs[0].pos.line, fs[0].pos.col, "%s: remove them in the same RUN, download into /tmp and end with `ostree container commit`, or bind-mount them from another stage", what)
 	}
 })
+
+func shortList(ss []string, n int) string {
+	if len(ss) <= n {
+		return strings.Join(ss, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ss[:n], ", "), len(ss)-n)
+}
 
 // leftBehind reports whether nothing after f (in its RUN or a later
 // instruction of the scope) removes it.
 func leftBehind(c *ctx, f left) bool {
-	inTmp := strings.HasPrefix(f.path, "/tmp/") || strings.HasPrefix(f.path, "/var/tmp/")
+	inTmp := under(f.path, []string{"/tmp", "/var/tmp"})
 	for i := f.idx; i < len(c.insts); i++ {
 		in := c.insts[i]
 		if in.run == nil {
@@ -208,6 +235,15 @@ func absPath(dir, p string) string {
 		return path.Clean(p)
 	}
 	return path.Join(dir, p)
+}
+
+// copyDest is where COPY puts src: a glob or several sources go into dest
+// as a directory, whether or not it ends in /.
+func copyDest(cwd, dest, src string, n int) string {
+	if n > 1 || strings.ContainsAny(src, "*?[") {
+		return path.Join(absPath(cwd, dest), path.Base(src))
+	}
+	return destOf(cwd, dest, src)
 }
 
 // destOf is where COPY/ADD puts src: into dest when dest is a directory

@@ -22,6 +22,10 @@ func TestOCL215Leftovers(t *testing.T) {
 		{"COPY of RPMs removed later", "FROM configs AS final\nCOPY --from=quay.io/example/rpms:1 /rpms/*.rpm /srv/rpms/\nRUN rpm -i /srv/rpms/*.rpm && rm -rf /srv/rpms && ostree container commit\n", nil},
 		{"bind mount from a stage", "FROM configs AS final\nRUN --mount=type=bind,from=quay.io/example/rpms:1,source=/rpms,target=/rpms rpm -i /rpms/*.rpm && ostree container commit\n", nil},
 		{"dnf download kept", "FROM configs AS final\nRUN dnf download --destdir /srv/rpms autofs && ostree container commit\n", []int{2}},
+		{"COPY of a glob into /tmp (no slash), removed", "FROM quay.io/fedora/fedora-coreos:stable\nCOPY --from=converter /tmp/x*.rpm /tmp\nRUN rpm-ostree install /tmp/x*.rpm && rm /tmp/x*.rpm && ostree container commit\n", nil},
+		{"COPY of a glob into /tmp, commit wipes it", "FROM quay.io/fedora/fedora-coreos:stable\nCOPY --from=converter /tmp/x*.rpm /tmp\nRUN rpm-ostree install /tmp/x*.rpm && ostree container commit\n", nil},
+		{"many downloads in one RUN: one finding", "FROM configs AS final\nRUN curl -O https://example.com/a.rpm && curl -O https://example.com/b.rpm && curl -O https://example.com/c.rpm && ostree container commit\n", []int{2}},
+		{"a repo file is OCL216's", "FROM configs AS final\nRUN cd /etc/yum.repos.d && curl -LO https://example.com/x.repo && ostree container commit\n", nil},
 		{"builder stage", "FROM registry.example.com/ubi9 AS builder\nRUN curl -fsSLo /src.tgz https://example.com/src.tgz && tar -xzf /src.tgz\nFROM configs AS final\nCOPY --from=builder /out /usr/bin/x\n", nil},
 	})
 }

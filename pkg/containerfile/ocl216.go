@@ -25,8 +25,11 @@ type repoSource struct {
 // OCL216: repository definitions added and not removed.
 var _ = register(rules.OCL216, func(c *ctx) {
 	var srcs []repoSource
+	cwd := "/"
 	for i, in := range c.insts {
 		switch x := in.parsed.(type) {
+		case *instructions.WorkdirCommand:
+			cwd = absPath(cwd, x.Path)
 		case *instructions.CopyCommand:
 			for _, s := range x.SourcePaths {
 				if d := destOf("/", x.DestPath, s); inRepos(d) || path.Clean(s) == reposDir || strings.HasSuffix(d, ".repo") {
@@ -43,9 +46,19 @@ var _ = register(rules.OCL216, func(c *ctx) {
 		if in.run == nil {
 			continue
 		}
+		runCwd := cwd
 		for _, cl := range in.run.calls {
+			if cl.name == "cd" && len(cl.args) == 1 && !cl.dynamic[0] {
+				runCwd = absPath(runCwd, cl.args[0])
+				continue
+			}
 			var ws []string
 			var at []pos
+			for _, d := range downloads(cl, runCwd) {
+				if inRepos(d.path) && !strings.Contains(d.path, "*") {
+					ws, at = append(ws, d.path), append(at, d.pos)
+				}
+			}
 			for _, r := range cl.redirs {
 				ws, at = append(ws, r.target), append(at, r.pos)
 			}

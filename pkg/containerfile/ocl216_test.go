@@ -21,6 +21,7 @@ func TestOCL216RepoFiles(t *testing.T) {
 		{"disabled afterwards", "FROM configs AS final\nRUN dnf config-manager --add-repo https://example.com/x.repo && dnf install -y x && sed -i 's/enabled=1/enabled=0/' /etc/yum.repos.d/x.repo && dnf clean all && ostree container commit\n", nil},
 		{"subscription-manager register", "FROM configs AS final\nRUN subscription-manager register --org=1 --activationkey=k && dnf install -y x && dnf clean all && ostree container commit\n", []int{2}},
 		{"and unregister", "FROM configs AS final\nRUN subscription-manager register --org=1 --activationkey=k && dnf install -y x && subscription-manager unregister && dnf clean all && ostree container commit\n", nil},
+		{"curl -LO in the repos directory", "FROM quay.io/fedora/fedora-coreos:stable\nRUN cd /etc/yum.repos.d/ && curl -LO https://pkgs.example.com/stable/fedora/x.repo && rpm-ostree install x && ostree container commit\n", []int{2}},
 		{"builder stage", "FROM quay.io/centos/centos:stream9 AS builder\nRUN dnf install -y epel-release && dnf install -y gcc\nFROM configs AS final\n", nil},
 	})
 	// On the cluster a RUN writes into the mounted ConfigMap when one exists:

@@ -12,6 +12,21 @@ import (
 // the CentOS Stream CoreOS.
 var coreosImageRe = regexp.MustCompile(`(?i)(rhel-coreos|\brhcos\b|fedora-coreos|(^|/)fcos\b|(^|[/-])okd([/-]|$)|(^|[/-])scos([/-]|$)|stream-coreos|ocp-v4\.0-art-dev|openshift-release-dev)`)
 
+// Application base images: a final stage from one of them is not an OS
+// image built elsewhere but an on-cluster mistake (OCL102 says so).
+var containerBaseRe = regexp.MustCompile(`^(ubi[0-9]*(-[a-z]+)?|fedora|centos|alpine|debian|ubuntu|busybox|rockylinux|almalinux|python|golang|node|nginx|httpd)$`)
+
+func containerBase(img string) bool {
+	repo := img
+	if i := strings.IndexByte(repo, '@'); i >= 0 {
+		repo = repo[:i]
+	}
+	if i := strings.LastIndexByte(repo, ':'); i > strings.LastIndexByte(repo, '/') {
+		repo = repo[:i]
+	}
+	return containerBaseRe.MatchString(strings.ToLower(repo[strings.LastIndexByte(repo, '/')+1:]))
+}
+
 // classifyImage says which target an image base implies ("" when it does
 // not say: a plain image, or an ARG with no value).
 func classifyImage(img string) rules.Target {
@@ -30,8 +45,10 @@ func classifyImage(img string) rules.Target {
 		repo = repo[:i]
 	}
 	last := strings.ToLower(repo[strings.LastIndexByte(repo, '/')+1:])
-	if strings.HasSuffix(last, "-bootc") || last == "bootc" {
-		return rules.Bootc
+	for _, w := range strings.FieldsFunc(last, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		if w == "bootc" { // fedora-bootc, rhel-bootc, rhel9-rhel_bootc, fedora-bootc-dev
+			return rules.Bootc
+		}
 	}
 	if coreosImageRe.MatchString(img) { // tags count: ocp/4.19:rhel-coreos
 		return rules.OutOfCluster
@@ -56,12 +73,13 @@ func DetectTarget(content string) (rules.Target, string) {
 
 // detectTarget: content without FROM and a final stage from configs are
 // on-cluster; a final stage from an RHCOS/FCOS/OKD image is out-of-cluster;
-// from a *-bootc image, bootc. A base named by an ARG with no value takes
-// the target the rest of the file shows (another stage's base, then
-// `bootc container lint`, then ostree/rpm-ostree calls); with no sign at all
-// it is out-of-cluster, since the cluster passes no build arguments that
-// could name it. Any other image stays on-cluster, where OCL102 says what
-// is wrong.
+// from a *-bootc image, bootc. A base that does not say (an ARG with no
+// value, scratch, a plain or home-built image) takes the target the rest of
+// the file shows: another stage's base, then `bootc container lint`, then
+// ostree/rpm-ostree calls (an OS image built elsewhere). With no sign at
+// all, an ARG base is out-of-cluster (the cluster passes no build argument
+// that could name it) and any other image stays on-cluster, where OCL102
+// says what is wrong.
 func detectTarget(d *doc) (rules.Target, string) {
 	st := finalStage(d)
 	if st == nil {
@@ -74,15 +92,24 @@ func detectTarget(d *doc) (rules.Target, string) {
 	if t := classifyImage(root.base); t != "" {
 		return t, "the final stage descends from " + root.base
 	}
-	if !root.unresolvedBase() {
-		return rules.OnCluster, "the final stage descends from " + nonEmptyBase(root) + ", which is neither configs nor an RHCOS or bootc image"
+	for _, s := range d.stages {
+		if s.from != nil && strings.EqualFold(strings.TrimSpace(s.rawBase), "configs") {
+			return rules.OnCluster, "a stage is FROM configs, the operator's stage"
+		}
+	}
+	if containerBase(root.base) {
+		return rules.OnCluster, "the final stage descends from " + root.base + ", an application image, not an OS image"
+	}
+	base := nonEmptyBase(root)
+	if root.unresolvedBase() {
+		base = root.rawBase + " (a build argument with no value)"
 	}
 	for _, s := range d.stages {
 		if t := classifyImage(s.base); t != "" && t != rules.OnCluster {
-			return t, "the final stage's base " + root.rawBase + " has no value, and another stage is FROM " + s.base
+			return t, "the final stage's base " + base + " does not say, and another stage is FROM " + s.base
 		}
 	}
-	commit := false
+	ostree := false
 	for _, in := range d.insts {
 		if in.run == nil {
 			continue
@@ -90,16 +117,19 @@ func detectTarget(d *doc) (rules.Target, string) {
 		for _, c := range in.run.calls {
 			switch {
 			case c.name == "bootc" && len(c.args) >= 2 && c.args[0] == "container" && c.args[1] == "lint":
-				return rules.Bootc, "the final stage's base " + root.rawBase + " has no value, and the file runs `bootc container lint`"
+				return rules.Bootc, "the final stage's base " + base + " does not say, and the file runs `bootc container lint`"
 			case c.name == "ostree" || c.name == "rpm-ostree":
-				commit = true
+				ostree = true
 			}
 		}
 	}
-	if commit {
-		return rules.OutOfCluster, "the final stage's base " + root.rawBase + " has no value, and the file uses ostree/rpm-ostree"
+	if ostree {
+		return rules.OutOfCluster, "the final stage's base " + base + " does not say, and the file uses ostree/rpm-ostree: an OS image built elsewhere"
 	}
-	return rules.OutOfCluster, "the final stage's base " + root.rawBase + " has no value; the cluster passes no build argument that could set it"
+	if root.unresolvedBase() {
+		return rules.OutOfCluster, "the final stage's base " + base + " does not say; the cluster passes no build argument that could set it"
+	}
+	return rules.OnCluster, "the final stage descends from " + base + ", which is neither configs nor an RHCOS or bootc image"
 }
 
 // nonEmptyBase is the base as expanded, or as written when it expanded to

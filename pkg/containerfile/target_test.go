@@ -30,6 +30,11 @@ func TestDetectTarget(t *testing.T) {
 		{"ARG base, no value, another stage says", "ARG BASE\nFROM quay.io/fedora/fedora-bootc:41 AS tools\nFROM ${BASE}\nCOPY --from=tools /usr/bin/x /usr/bin/x\n", rules.Bootc},
 		{"ARG base, no sign at all", "ARG BASE\nFROM ${BASE}\nRUN echo hi\n", rules.OutOfCluster},
 		{"a plain image stays on-cluster (OCL102 says why)", "FROM registry.access.redhat.com/ubi9/ubi\n", rules.OnCluster},
+		{"the MCO QE's failing alpine file", "FROM alpine:3.18\nRUN apt update && apt install -y cowsay\n", rules.OnCluster},
+		{"fedora-bootc-dev", "FROM quay.io/centos-bootc/fedora-bootc-dev:eln\n", rules.Bootc},
+		{"rhel9-rhel_bootc", "FROM registry-proxy.engineering.redhat.com/rh-osbs/rhel9-rhel_bootc:rhel-9.4\n", rules.Bootc},
+		{"scratch after bootc stages", "FROM quay.io/fedora/fedora-bootc:41 AS build\nRUN dnf install -y x\nFROM scratch\nCOPY --from=build / /\n", rules.Bootc},
+		{"a home-built layered image with ostree", "FROM quay.io/example/my-layered-rhcos:latest\nRUN rpm-ostree install tree && ostree container commit\n", rules.OutOfCluster},
 		{"bookdown is not okd", "FROM quay.io/x/bookdown:1\n", rules.OnCluster},
 	} {
 		got, why := DetectTarget(c.src)
