@@ -20,7 +20,13 @@ var _ = register(rules.OCL205, func(c *ctx) {
 			if pc == nil {
 				continue
 			}
-			for _, p := range pc.installed() {
+			// One finding per call, at its first kernel package.
+			var first *pkgArg
+			var names []string
+			var firstName string
+			installed := pc.installed()
+			for k := range installed {
+				p := &installed[k]
 				name := p.name
 				if strings.Contains(name, "$") {
 					if vals == nil {
@@ -28,13 +34,27 @@ var _ = register(rules.OCL205, func(c *ctx) {
 					}
 					name = expandVars(name, vals)
 				}
-				for _, n := range braceExpand(name) {
-					if k, ok := kernelPkg(n); ok {
-						c.add(p.pos.line, p.pos.col, "%s", kernelAdvice(k, n, c))
-						break
+				// An unquoted expansion splits into words: ENV KERNEL_RPM="a.rpm b.rpm".
+				for _, w := range strings.Fields(name) {
+					for _, n := range braceExpand(w) {
+						if k, ok := kernelPkg(n); ok {
+							if first == nil {
+								first, firstName = p, n
+							}
+							names = append(names, k)
+							break
+						}
 					}
 				}
 			}
+			if first == nil {
+				continue
+			}
+			msg := kernelAdvice(firstName, c)
+			if len(names) > 1 {
+				msg = strings.Join(names, ", ") + ": " + msg
+			}
+			c.add(first.pos.line, first.pos.col, "%s", msg)
 		}
 	}
 })
@@ -78,7 +98,8 @@ func isKernelName(n string) bool {
 // kernelAdvice says what to do instead, by kind of kernel and version: a
 // realtime or 64k kernel is kernelType's job where the version applies it
 // to layered pools; a specific build (a hotfix) cannot come from kernelType.
-func kernelAdvice(name, arg string, c *ctx) string {
+func kernelAdvice(arg string, c *ctx) string {
+	name, _ := kernelPkg(arg)
 	flavour := ""
 	switch {
 	case strings.HasPrefix(name, "kernel-rt"):

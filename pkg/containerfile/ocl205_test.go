@@ -32,7 +32,8 @@ func TestOCL205Forms(t *testing.T) {
 		return "FROM configs AS final\nRUN " + run + " && ostree container commit\n"
 	}
 	runRuleTable(t, rules.OCL205.ID, []ruleCase{
-		{"override remove --install", f("rpm-ostree override remove kernel kernel-core kernel-modules kernel-modules-core kernel-modules-extra --install kernel-rt-core --install kernel-rt-modules"), []int{2, 2}},
+		{"override remove --install", f("rpm-ostree override remove kernel kernel-core kernel-modules kernel-modules-core kernel-modules-extra --install kernel-rt-core --install kernel-rt-modules"), []int{2}},
+		{"ENV holds a list of RPM URLs", "FROM configs AS final\nENV KERNEL_RPM=\"https://example.com/k/kernel-4.18.0-1.el8.x86_64.rpm \\\n    https://example.com/k/kernel-core-4.18.0-1.el8.x86_64.rpm https://example.com/k/kernel-headers-4.18.0-1.el8.x86_64.rpm\"\nRUN rpm-ostree override replace ${KERNEL_RPM} && ostree container commit\n", []int{4}},
 		{"override remove --install=", f("rpm-ostree override remove kernel kernel-core --install=kernel-rt-core"), []int{2}},
 		{"ENV names the kernel", "FROM configs AS final\nENV KERNEL=kernel-rt-core\nRUN dnf install -y $KERNEL && dnf clean all && ostree container commit\n", []int{3}},
 		{"ARG default names the version", "FROM configs AS final\nARG KVER=5.14.0-427.13.1.el9_4\nRUN dnf install -y kernel-core-${KVER} && dnf clean all && ostree container commit\n", []int{3}},
