@@ -10,7 +10,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN := bin/ocl-build
 GOTEST_TIMEOUT ?= 20m
 
-.PHONY: all build deps test unit fuzz demo bench fixtures clean rule-docs
+.PHONY: all build deps test unit fuzz demo bench fixtures clean rule-docs docs
 
 all: build
 
@@ -45,6 +45,10 @@ bench: deps build
 # fails when they drift).
 rule-docs:
 	go generate ./pkg/rules
+
+# Man pages (section 1) generated from the commands, plus the rule pages.
+docs: build rule-docs
+	rm -rf docs/man && $(BIN) __gendocs docs/man
 
 clean:
 	rm -rf bin

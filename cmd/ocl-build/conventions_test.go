@@ -248,3 +248,31 @@ func TestHelpValueNames(t *testing.T) {
 		t.Error("manifests still defaults --containerfile to Containerfile.example")
 	}
 }
+
+// make docs: a man page per command, from the same commands as --help.
+func TestManPagesGenerate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "man")
+	if code, _, errOut := runCLI(t, "", "__gendocs", dir); code != 0 {
+		t.Fatalf("__gendocs: %d %s", code, errOut)
+	}
+	for page, want := range map[string]string{
+		"ocl-build.1":              `.TH "OCL-BUILD" "1"`,
+		"ocl-build-build.1":        `\fB--storage-driver\fP="overlay"`,
+		"ocl-build-secret-merge.1": `\fB--output-file\fP=""`,
+		"ocl-build-manifests.1":    `\fB-o\fP, \fB--output\fP="yaml"`,
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, page))
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q (%v)", page, want, err)
+		}
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), "__gendocs") {
+			t.Errorf("the hidden generator has a page: %s", e.Name())
+		}
+	}
+	if len(ents) < 15 {
+		t.Errorf("only %d man pages", len(ents))
+	}
+}

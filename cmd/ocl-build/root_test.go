@@ -31,7 +31,7 @@ func TestUnknownFlagIsUsageError(t *testing.T) {
 func TestEveryCommandHasExamples(t *testing.T) {
 	root := newRootCmd(nil, &bytes.Buffer{}, &bytes.Buffer{})
 	for _, c := range root.Commands() {
-		if c.Name() == "help" || c.Name() == "completion" {
+		if c.Name() == "help" || c.Name() == "completion" || c.Hidden {
 			continue
 		}
 		if strings.TrimSpace(c.Example) == "" && len(c.Commands()) == 0 {
