@@ -36,6 +36,7 @@ require (
 
 require (
 	github.com/cpuguy83/go-md2man/v2 v2.0.6 // indirect
+	github.com/creack/pty v1.1.24
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
 )
 

@@ -102,7 +102,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	}
 	o.Build.OCIArchive = archive
 	if !g.quiet {
-		o.Build.Out, o.Build.Progress = stderr, stderr
+		o.Build.Out, o.Build.Progress = stderr, progressWriter(stderr)
 		o.Done = func(step string, r *preflight.Report) {
 			switch step {
 			case preflight.StepBase:

@@ -166,8 +166,8 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	}
 	if !g.quiet {
 		o.Progress = stderr
-		o.Build.Out, o.Build.Progress = stderr, stderr
-		o.Push.Progress = stderr
+		o.Build.Out, o.Build.Progress = stderr, progressWriter(stderr)
+		o.Push.Progress = progressWriter(stderr)
 		for _, w := range li.Warnings {
 			fmt.Fprintf(stderr, "warning: %s\n", w)
 		}

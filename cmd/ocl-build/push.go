@@ -79,7 +79,7 @@ func runPush(cmd *cobra.Command, g *globalOptions, f *pushFlags, src, dest strin
 	p := f.retry.policy()
 	o.Retries, o.RetryDelay, o.StallTimeout = p.Retries, p.Delay, f.retry.stallTimeout()
 	if !g.quiet {
-		o.Progress = stderr
+		o.Progress = progressWriter(stderr)
 	}
 
 	ctx, stop := signalContext(cmd)

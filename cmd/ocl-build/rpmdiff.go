@@ -2,10 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/spf13/cobra"
 
@@ -146,22 +143,3 @@ Exit status: 0 whatever the diff (1 with --exit-code when something changed),
 var rpmdiffFormats = append(append([]string{}, rpmdiff.Formats...), "yaml")
 
 func validRpmdiffFormat(f string) bool { return checkOutput(f, rpmdiffFormats, "") == nil }
-
-// rpmdiffProgress shows which layer is being read, on a terminal only and
-// not with --quiet; the returned func clears the line.
-func rpmdiffProgress(cmd *cobra.Command, g *globalOptions, r *rpmdiff.Reader) func() {
-	f, ok := cmd.ErrOrStderr().(*os.File)
-	if g.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
-		return func() {}
-	}
-	shown := false
-	r.Progress = func(p rpmdiff.Progress) {
-		shown = true
-		fmt.Fprintf(f, "\r\033[Kreading %s: layer %d/%d (%s)", p.Ref, p.Layer, p.Layers, humanBytes(p.Size))
-	}
-	return func() {
-		if shown {
-			fmt.Fprint(f, "\r\033[K")
-		}
-	}
-}
