@@ -31,6 +31,7 @@ type buildFlags struct {
 	noProxy        string
 	keepContext    string
 	hostRegistries bool
+	clusterLayout  bool
 	retry          retryFlags
 	// build's own: -o format, --oci-archive, --iidfile; preflight pushes
 	// and reports instead.
@@ -57,6 +58,7 @@ func (f *buildFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.httpsProxy, "https-proxy", proxyEnv("HTTPS_PROXY"), "HTTPS_PROXY build arg (default from the environment)")
 	fl.StringVar(&f.noProxy, "no-proxy", proxyEnv("NO_PROXY"), "NO_PROXY build arg (default from the environment)")
 	fl.StringVar(&f.keepContext, "context", "", "also write the build context to this directory")
+	fl.BoolVar(&f.clusterLayout, "cluster-layout", false, "build without the layer cache, one layer per stage, as the cluster's build pod does (preflight does this whenever it pushes)")
 	fl.BoolVar(&f.hostRegistries, "host-registries", false, "use this machine's registries.conf and policy.json, not the ones the pool's MachineConfigs carry (which the cluster's build pod mounts)")
 	f.retry.register(fl, "pull")
 }
@@ -130,12 +132,13 @@ func (f *buildFlags) registry() build.RegistryOptions {
 // tag; the caller adds what is its own (base image, archive, progress).
 func (f *buildFlags) options(contextDir, tag string, logs io.Writer) build.Options {
 	return build.Options{
-		ContextDir: contextDir,
-		Store:      f.store,
-		Registry:   f.registry(),
-		Tag:        tag,
-		NoCache:    f.noCache,
-		Pull:       f.pull,
+		ContextDir:    contextDir,
+		Store:         f.store,
+		Registry:      f.registry(),
+		Tag:           tag,
+		NoCache:       f.noCache,
+		ClusterLayout: f.clusterLayout,
+		Pull:          f.pull,
 
 		Retry:        f.retry.policy(),
 		StallTimeout: f.retry.stallTimeout(),

@@ -58,6 +58,11 @@ type Options struct {
 	Tag string
 	// NoCache turns off the layer cache (on by default).
 	NoCache bool
+	// ClusterLayout builds as the operator's build pod does, `buildah bud`
+	// without --layers: one layer per stage on top of its base, so the
+	// image has the cluster's layer layout (and no layer cache is used).
+	// For what is pushed; the local edit loop keeps the cache.
+	ClusterLayout bool
 	// Pull is the pull policy for FROM images: missing (default), always,
 	// never, newer.
 	Pull string
@@ -247,8 +252,8 @@ func buildahOptions(p *plan, o Options, su setup) define.BuildOptions {
 		SignaturePolicyPath: su.policy,
 		// The layer cache commits every step; without it, one commit per
 		// stage, exactly the cluster's `buildah bud` (no --layers).
-		Layers:                  !o.NoCache,
-		NoCache:                 o.NoCache,
+		Layers:                  !o.NoCache && !o.ClusterLayout,
+		NoCache:                 o.NoCache || o.ClusterLayout,
 		RemoveIntermediateCtrs:  true,
 		ForceRmIntermediateCtrs: true,
 		ContainerSuffix:         su.suffix,

@@ -61,6 +61,10 @@ func TestBuildahOptions(t *testing.T) {
 	p := &plan{ctxDir: "/ctx", containerfile: "/ctx/Containerfile", pull: define.PullIfMissing, args: map[string]string{"HTTP_PROXY": ""}}
 	su := setup{sys: &types.SystemContext{}, policy: "/tmp/policy.json", mounts: []string{"/tmp/x:/etc/yum.repos.d:z,rw"},
 		ulimits: []string{"nofile=1024:1024"}, suffix: "ocl-build-abc"}
+	// The cluster's layout: no --layers, one commit per stage.
+	if bo := buildahOptions(p, Options{Tag: "t", ClusterLayout: true}, su); bo.Layers || !bo.NoCache {
+		t.Errorf("ClusterLayout: layers %v nocache %v", bo.Layers, bo.NoCache)
+	}
 	for _, noCache := range []bool{false, true} {
 		bo := buildahOptions(p, Options{Tag: "localhost/ocl-build/worker:latest", NoCache: noCache}, su)
 		if bo.Isolation != define.IsolationChroot || bo.ContextDirectory != "/ctx" || bo.Output != "localhost/ocl-build/worker:latest" ||

@@ -42,6 +42,8 @@ type CheckInput struct {
 	Containerfile, File string
 	Diff                rpmdiff.Result
 	BasePackages        []rpmdiff.Package
+	// BuiltPackages is the built image's rpm database (OCL422).
+	BuiltPackages []rpmdiff.Package
 	// Profile is the version rendered for: OCL401's severity depends on it.
 	Profile *ocpversion.Profile
 }
@@ -91,7 +93,10 @@ func (*realBackend) Checks(ctx context.Context, in CheckInput) ([]findings.Findi
 	}
 	defer builtImg.Close()
 	return imagecheck.Run(ctx, imagecheck.Input{Base: baseImg, Built: builtImg, Options: in.Options, MachineConfig: in.MachineConfig,
-		MachineConfigFile: "MachineConfig/" + in.MachineConfig.Name, Containerfile: in.Containerfile, File: in.File, Diff: &in.Diff, BasePackages: in.BasePackages, Profile: in.Profile})
+		MachineConfigFile: "MachineConfig/" + in.MachineConfig.Name, Containerfile: in.Containerfile, File: in.File, Diff: &in.Diff, BasePackages: in.BasePackages, Profile: in.Profile,
+		// The image lints (bootc container lint's and ours) on the built
+		// image, the base's own findings left out.
+		Lint: true, Packages: in.BuiltPackages, ImageFile: in.BuiltRef})
 }
 
 func (*realBackend) Push(ctx context.Context, o push.Options) (*push.Result, error) {

@@ -41,6 +41,7 @@ type state struct {
 	imgOpts    image.Options
 	baseRef    string
 	basePkgs   []rpmdiff.Package
+	builtPkgs  []rpmdiff.Package
 	diff       rpmdiff.Result
 	pushed     *push.Result
 

@@ -83,6 +83,10 @@ func (s *state) buildOptions() build.Options {
 	if bo.Tag == "" {
 		bo.Tag = "localhost/ocl-build/" + s.rep.Pool + ":latest"
 	}
+	// What is pushed has the cluster's layer layout: one layer per stage.
+	if s.o.Push.Dest != "" {
+		bo.ClusterLayout = true
+	}
 	return bo
 }
 
@@ -121,7 +125,7 @@ func rpmdiffStep(ctx context.Context, s *state) error {
 	if err != nil {
 		return err
 	}
-	s.basePkgs = basePkgs
+	s.basePkgs, s.builtPkgs = basePkgs, builtPkgs
 	s.diff = rpmdiff.Diff(basePkgs, builtPkgs)
 	s.rep.RPMDiff = &RPMDiffReport{Summary: s.diff.Summary(), Result: s.diff, Lines: diffLines(s.diff)}
 	return nil
@@ -131,7 +135,7 @@ func checksStep(ctx context.Context, s *state) error {
 	s.progress("image checks")
 	fs, err := s.be.Checks(ctx, CheckInput{BaseRef: s.baseRef, BuiltRef: s.built.Reference, Options: s.imgOpts,
 		MachineConfig: s.rendered.MachineConfig, Containerfile: s.o.Render.Containerfile, File: s.o.ContainerfileFile,
-		Diff: s.diff, BasePackages: s.basePkgs, Profile: &s.rendered.Profile})
+		Diff: s.diff, BasePackages: s.basePkgs, BuiltPackages: s.builtPkgs, Profile: &s.rendered.Profile})
 	if err != nil {
 		return err
 	}
