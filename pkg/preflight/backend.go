@@ -42,6 +42,8 @@ type CheckInput struct {
 	Containerfile, File string
 	Diff                rpmdiff.Result
 	BasePackages        []rpmdiff.Package
+	// BuiltName names the built image in image-lint findings (its tag).
+	BuiltName string
 	// BuiltPackages is the built image's rpm database (OCL422).
 	BuiltPackages []rpmdiff.Package
 	// Profile is the version rendered for: OCL401's severity depends on it.
@@ -96,7 +98,7 @@ func (*realBackend) Checks(ctx context.Context, in CheckInput) ([]findings.Findi
 		MachineConfigFile: "MachineConfig/" + in.MachineConfig.Name, Containerfile: in.Containerfile, File: in.File, Diff: &in.Diff, BasePackages: in.BasePackages, Profile: in.Profile,
 		// The image lints (bootc container lint's and ours) on the built
 		// image, the base's own findings left out.
-		Lint: true, Packages: in.BuiltPackages, ImageFile: in.BuiltRef})
+		Lint: true, Packages: in.BuiltPackages, ImageFile: in.BuiltName})
 }
 
 func (*realBackend) Push(ctx context.Context, o push.Options) (*push.Result, error) {

@@ -157,6 +157,11 @@ func TestPipelineRunsEveryStep(t *testing.T) {
 	if _, err := os.Stat(be.buildOpts.ContextDir); !os.IsNotExist(err) {
 		t.Errorf("temporary build context %s left behind: %v", be.buildOpts.ContextDir, err)
 	}
+	// What is pushed is built in the cluster's layout; the image lints see
+	// the built packages and name the image by its tag.
+	if !be.buildOpts.ClusterLayout || len(be.checkIn.BuiltPackages) != 2 || be.checkIn.BuiltName != "localhost/ocl-build/worker-automount:latest" {
+		t.Errorf("cluster layout %v, built packages %v, name %q", be.buildOpts.ClusterLayout, be.checkIn.BuiltPackages, be.checkIn.BuiltName)
+	}
 	if len(rep.Files) != 2 {
 		t.Fatalf("files %v", rep.Files)
 	}
@@ -182,6 +187,9 @@ func TestPipelineBuildSteps(t *testing.T) {
 	}
 	if !slices.Equal(be.calls, []string{"base", "build"}) {
 		t.Errorf("calls %v", be.calls)
+	}
+	if be.buildOpts.ClusterLayout {
+		t.Error("the local edit loop (build, no push) keeps the layer cache")
 	}
 	if _, err := os.Stat(filepath.Join(o.Build.ContextDir, "Containerfile")); err != nil {
 		t.Errorf("--context not kept: %v", err)

@@ -135,7 +135,7 @@ func checksStep(ctx context.Context, s *state) error {
 	s.progress("image checks")
 	fs, err := s.be.Checks(ctx, CheckInput{BaseRef: s.baseRef, BuiltRef: s.built.Reference, Options: s.imgOpts,
 		MachineConfig: s.rendered.MachineConfig, Containerfile: s.o.Render.Containerfile, File: s.o.ContainerfileFile,
-		Diff: s.diff, BasePackages: s.basePkgs, BuiltPackages: s.builtPkgs, Profile: &s.rendered.Profile})
+		Diff: s.diff, BasePackages: s.basePkgs, BuiltPackages: s.builtPkgs, BuiltName: s.built.Tag, Profile: &s.rendered.Profile})
 	if err != nil {
 		return err
 	}
