@@ -18,7 +18,9 @@ import (
 // chroot isolation runs each RUN under a re-executed copy of this binary and
 // takes no context, so a cancelled build would otherwise wait for the RUN
 // to end by itself. Only subtrees rooted at a child running our own
-// executable (or a sealed memfd copy of it) are killed, never other children (a test's registry, say).
+// executable (or a sealed memfd copy of it) are killed, never other children
+// (a test's registry, say), and never the RUN's guard, which then reaps what
+// the killed processes left.
 func killRunSubtrees() int {
 	self, err := os.Readlink("/proc/self/exe")
 	if err != nil {
@@ -51,6 +53,11 @@ func killRunSubtrees() int {
 	}
 	killed := 0
 	for pid := range parent {
+		if isGuard(pid) {
+			// It kills and reaps whatever its RUN left once the RUN's
+			// own processes are gone; killing it would orphan them.
+			continue
+		}
 		for p, hops := pid, 0; p > 1 && hops < 64; p, hops = parent[p], hops+1 {
 			if roots[p] {
 				if syscall.Kill(pid, syscall.SIGKILL) == nil {
@@ -61,6 +68,12 @@ func killRunSubtrees() int {
 		}
 	}
 	return killed
+}
+
+// isGuard reports whether pid is a RUN guard (sealedreexec.GuardComm).
+func isGuard(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return err == nil && strings.TrimSpace(string(b)) == sealedreexec.GuardComm
 }
 
 func readPPID(pid int) (int, bool) {

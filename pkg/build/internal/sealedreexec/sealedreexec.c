@@ -9,8 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -145,6 +149,180 @@ static char **ocl_cmdline(void)
 	return argv;
 }
 
+
+// The RUN guard (see guard.go). buildah's chroot isolation starts the RUN's
+// command from "buildah-chroot-exec" with a parent-death signal, but only
+// that one process has it: whatever the command forks (a shell's children,
+// dnf's scriptlets, a daemon that called setsid) is reparented to init when
+// the build dies and keeps the RUN's mount namespace, with the entitlement
+// bind mount, alive. So buildah-chroot-exec forks once before Go starts: the
+// child runs buildah's code as before, the original process stays behind as
+// a child subreaper, every orphan of the RUN comes back to it, and when the
+// RUN ends, or the build above it dies, it kills and reaps all of them
+// before it exits with the RUN's status.
+
+// Must equal GuardComm in guard.go (the tests check).
+#define OCL_GUARD_COMM "ocl-build-guard"
+#define OCL_GUARDED_ARGV0 "buildah-chroot-exec"
+
+static int ocl_argv0_is(const char *want)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strcmp(buf, want) == 0;
+}
+
+// ocl_kill_children SIGKILLs every current child of this process.
+static void ocl_kill_children(void)
+{
+	char path[64], buf[512], *p;
+	struct dirent *de;
+	pid_t self = getpid();
+	long ppid;
+	ssize_t n;
+	DIR *d;
+	int fd;
+
+	d = opendir("/proc");
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		// "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+		p = strrchr(buf, ')');
+		if (p == NULL || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+			continue;
+		if (ppid == self)
+			kill((pid_t) atol(de->d_name), SIGKILL);
+	}
+	closedir(d);
+}
+
+// ocl_guard_loop never returns: it waits for the RUN (child) to end or for
+// its own parent to go, then kills and reaps every process left below it.
+static void ocl_guard_loop(pid_t child, pid_t parent, sigset_t *set)
+{
+	struct timespec tick = {1, 0};
+	int status = 0, have_status = 0, orphaned = 0, sig, st;
+	siginfo_t si;
+	pid_t pid;
+
+	for (;;) {
+		sig = sigtimedwait(set, &si, &tick);
+		if (getppid() != parent) {
+			orphaned = 1;
+			break;
+		}
+		if (sig == SIGCHLD || sig < 0) {
+			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+				if (pid == child) {
+					status = st;
+					have_status = 1;
+				}
+			}
+			if (have_status)
+				break;
+			continue;
+		}
+		// A signal buildah forwarded to us, meant for the RUN.
+		kill(child, sig);
+	}
+	if (orphaned)
+		kill(child, SIGKILL);
+	for (;;) {
+		ocl_kill_children();
+		pid = waitpid(-1, &st, 0);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break; // ECHILD: nothing is left below us
+		}
+		if (pid == child && !have_status) {
+			status = st;
+			have_status = 1;
+		}
+	}
+	if (orphaned || !have_status)
+		_exit(1);
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		sigprocmask(SIG_UNBLOCK, set, NULL);
+		raise(WTERMSIG(status));
+		_exit(128 + WTERMSIG(status));
+	}
+	_exit(WEXITSTATUS(status));
+}
+
+static void ocl_guard(void)
+{
+	sigset_t set, old;
+	pid_t parent, child;
+	int fd;
+
+	if (getenv("_Containers-unshare") != NULL || !ocl_argv0_is(OCL_GUARDED_ARGV0))
+		return;
+	parent = getppid();
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		return; // no guard: buildah's own parent-death signals still apply
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	child = fork();
+	if (child < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		prctl(PR_SET_CHILD_SUBREAPER, 0);
+		return;
+	}
+	if (child == 0) {
+		// The RUN side: buildah's code, dying with the guard.
+		pid_t guard = getppid();
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != guard)
+			_exit(1);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
+	// The guard: told by SIGHUP (instead of buildah's SIGKILL) when the
+	// process above dies, so it can clean up first.
+	prctl(PR_SET_PDEATHSIG, SIGHUP);
+	prctl(PR_SET_NAME, OCL_GUARD_COMM);
+	for (fd = 3; fd < 1024; fd++)
+		close(fd); // the RUN's pipes are the child's business
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		// Nothing more is written; a reader's pipe must not wait on us.
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	ocl_guard_loop(child, parent, &set);
+}
+
 // Priority 101 runs before the storage library's default-priority
 // constructor. When it applies, it does that constructor's work in the same
 // order, and either skips the clone (we already run from a sealed copy) or
@@ -158,8 +336,10 @@ __attribute__((constructor(101))) static void ocl_sealed_reexec(void)
 	char buf[256];
 	int n, len;
 
-	if (raw == NULL)
-		return; // not a child started by unshare.Cmd
+	if (raw == NULL) {
+		ocl_guard(); // not a child started by unshare.Cmd (or past it)
+		return;
+	}
 	if (strtol(raw, NULL, 10) & CLONE_NEWUSER)
 		return; // ID-mapped children: keep the library's own path
 	if (!ocl_exe_is_sealed_copy() && (exe = ocl_parent_copy()) < 0)
@@ -197,4 +377,5 @@ __attribute__((constructor(101))) static void ocl_sealed_reexec(void)
 		fexecve(exe, ocl_cmdline(), environ);
 		ocl_die("executing the sealed copy");
 	}
+	ocl_guard();
 }
