@@ -18,6 +18,7 @@ import (
 // plus preflight's flags.
 type buildFlags struct {
 	store          build.StoreOptions
+	storageOpts    []string
 	reg            build.RegistryOptions
 	tlsVerify      bool
 	tag            string
@@ -39,10 +40,8 @@ type buildFlags struct {
 }
 
 func (f *buildFlags) register(cmd *cobra.Command) {
+	f.registerStore(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.store.Driver, "storage-driver", build.DriverOverlay, "containers storage driver: overlay (fast) or vfs (what the cluster uses)")
-	fl.StringVar(&f.store.Root, "root", "", "containers storage root (default: podman's, /var/lib/containers/storage as root)")
-	fl.StringVar(&f.store.RunRoot, "runroot", "", "containers storage run root (default: podman's, /run/containers/storage as root)")
 	fl.StringVar(&f.reg.AuthFile, "authfile", "", "pull secret for the base image (.dockerconfigjson; default $REGISTRY_AUTH_FILE, then podman's)")
 	fl.StringVar(&f.reg.CertDir, "cert-dir", "", "directory of CA certificates (*.crt) for the registries")
 	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify registry certificates")
@@ -61,6 +60,15 @@ func (f *buildFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.clusterLayout, "cluster-layout", false, "build without the layer cache, one layer per stage, as the cluster's build pod does (preflight does this whenever it pushes)")
 	fl.BoolVar(&f.hostRegistries, "host-registries", false, "use this machine's registries.conf and policy.json, not the ones the pool's MachineConfigs carry (which the cluster's build pod mounts)")
 	f.retry.register(fl, "pull")
+}
+
+// registerStore adds the flags that locate the store, podman's.
+func (f *buildFlags) registerStore(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.store.Driver, "storage-driver", "", "containers storage driver: overlay (fast) or vfs (what the cluster uses) (default: storage.conf's, else overlay)")
+	fl.StringArrayVar(&f.storageOpts, "storage-opt", nil, "storage driver option NAME=VALUE, as podman's (repeatable; replaces storage.conf's options; \"\" for none)")
+	fl.StringVar(&f.store.Root, "root", "", "containers storage root (default: storage.conf's; podman's /var/lib/containers/storage as root)")
+	fl.StringVar(&f.store.RunRoot, "runroot", "", "containers storage run root (default: storage.conf's; podman's /run/containers/storage as root)")
 }
 
 // check rejects flag values that mean nothing, before any work starts.
@@ -121,6 +129,21 @@ func (f *buildFlags) useClusterRegistries(render mco.RenderOptions, notes io.Wri
 	return cleanup, nil
 }
 
+// storeOptions is the store with --storage-opt applied: given at all, its
+// values replace storage.conf's options (a lone "" leaves none), as podman's.
+func (f *buildFlags) storeOptions() build.StoreOptions {
+	s := f.store
+	if f.storageOpts != nil {
+		s.Options = []string{}
+		for _, o := range f.storageOpts {
+			if o != "" {
+				s.Options = append(s.Options, o)
+			}
+		}
+	}
+	return s
+}
+
 // registry is the registry options with --tls-verify applied.
 func (f *buildFlags) registry() build.RegistryOptions {
 	r := f.reg
@@ -133,7 +156,7 @@ func (f *buildFlags) registry() build.RegistryOptions {
 func (f *buildFlags) options(contextDir, tag string, logs io.Writer) build.Options {
 	return build.Options{
 		ContextDir:    contextDir,
-		Store:         f.store,
+		Store:         f.storeOptions(),
 		Registry:      f.registry(),
 		Tag:           tag,
 		NoCache:       f.noCache,
@@ -150,5 +173,6 @@ func (f *buildFlags) options(contextDir, tag string, logs io.Writer) build.Optio
 		HTTPSProxy:     f.httpsProxy,
 		NoProxy:        f.noProxy,
 		Logs:           logs,
+		OnReclaim:      reclaimNotice(logs),
 	}
 }

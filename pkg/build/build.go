@@ -6,8 +6,6 @@ package build
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +25,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/internal/sigpolicy"
 	"github.com/ocl-build/ocl-build/pkg/build/internal/sealedreexec"
@@ -90,6 +89,11 @@ type Options struct {
 	// BaseImage is the image the Containerfile's FROM lines name; when set,
 	// Result reports its digest as pulled into the store.
 	BaseImage string
+
+	// OnReclaim, when set, hears what the build removed before it began:
+	// the leftovers of ocl-build processes that were killed (see Prune),
+	// and an error if some could not be removed (the build goes on).
+	OnReclaim func(*Reclaimed, error)
 
 	// Out receives the build steps and RUN output; Progress receives pull
 	// progress (bars when it is a terminal, plain lines otherwise). Nil
@@ -289,13 +293,16 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 		}
 	}()
 
-	tmp, err := os.MkdirTemp("", "ocl-build-")
+	// Temporary directories and container names carry this process's mark
+	// (ownedtemp): what a killed build leaves is found and reclaimed by the
+	// next build, or by Prune.
+	tmp, err := ownedtemp.Dir("", "build")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 
-	su := setup{suffix: "ocl-build-" + randomHex(6)}
+	su := setup{suffix: buildSuffix()}
 	if su.sys, err = o.Registry.SystemContext(); err != nil {
 		return nil, err
 	}
@@ -306,7 +313,7 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 	// Pulled blobs are staged on disk before they enter the store; a
 	// private directory we remove on every exit path means an interrupted
 	// pull leaves no partial blob behind, whatever containers/image does.
-	staging, err := os.MkdirTemp(bigFilesDir(), "ocl-build-pull-")
+	staging, err := ownedtemp.Dir(bigFilesDir(), "pull")
 	if err != nil {
 		return nil, fmt.Errorf("staging directory for pulls: %w", err)
 	}
@@ -342,6 +349,12 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 			err = fmt.Errorf("closing storage: %w", serr)
 		}
 	}()
+
+	if rec, err := reclaimStale(store); !rec.Empty() || err != nil {
+		if o.OnReclaim != nil {
+			o.OnReclaim(rec, err)
+		}
+	}
 
 	steps := newStepLog()
 	su.out = steps.writer(o.Out)
@@ -521,12 +534,6 @@ func limitString(v uint64) string {
 		return "-1"
 	}
 	return fmt.Sprint(v)
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // storedDigest is the manifest digest of the named image as the store holds it.

@@ -18,6 +18,7 @@ import (
 
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 
+	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/pkg/containerfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/image"
@@ -143,7 +144,7 @@ func checkUnits(ctx context.Context, in Input) ([]findings.Finding, error) {
 		return nil, nil
 	}
 	file := in.machineConfigFile()
-	spool, err := os.MkdirTemp("", "ocl-imagecheck-")
+	spool, err := ownedtemp.Dir("", "imagecheck")
 	if err != nil {
 		return nil, err
 	}

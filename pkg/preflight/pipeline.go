@@ -12,6 +12,7 @@ import (
 	"github.com/containers/image/v5/types"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/image"
@@ -188,9 +189,11 @@ func (s *state) fail(ctx context.Context, step string, err error) (*Report, erro
 	return s.rep, se
 }
 
-// tempDir makes a directory removed when the run ends.
-func (s *state) tempDir(pattern string) (string, error) {
-	d, err := os.MkdirTemp("", pattern)
+// tempDir makes a directory removed when the run ends, owned
+// (internal/ownedtemp) so that a later run or prune reclaims it if this
+// process is killed.
+func (s *state) tempDir(kind string) (string, error) {
+	d, err := ownedtemp.Dir("", kind)
 	if err != nil {
 		return "", err
 	}

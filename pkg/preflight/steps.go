@@ -68,7 +68,7 @@ func renderStep(_ context.Context, s *state) error {
 	s.rep.RenderedMachineConfig = r.MachineConfig.Name
 	s.ctxDir = s.o.Build.ContextDir
 	if s.ctxDir == "" {
-		if s.ctxDir, err = s.tempDir("ocl-build-context-"); err != nil {
+		if s.ctxDir, err = s.tempDir("context"); err != nil {
 			return err
 		}
 	}

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ocl-build/ocl-build/internal/ownedtemp"
+
 	"github.com/containers/image/v5/copy"
 	"github.com/containers/image/v5/docker"
 	"github.com/containers/image/v5/docker/reference"
@@ -154,7 +156,7 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "ocl-build-push-")
+	tmp, err := ownedtemp.Dir("", "push")
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ocl-build/ocl-build/internal/ownedtemp"
+
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/pkg/image"
 )
@@ -406,7 +408,7 @@ func (r *Reader) layer(ctx context.Context, im *image.Image, i int) (*layerEntry
 	if r.Progress != nil && im.Kind == image.KindContainer {
 		r.Progress(Progress{Ref: im.Ref, Layer: len(im.Layers) - i, Layers: len(im.Layers), Digest: im.Layers[i].Digest, Size: im.Layers[i].Size})
 	}
-	spool, err := os.MkdirTemp("", "ocl-rpmdiff-spool-")
+	spool, err := ownedtemp.Dir("", "rpmdiff-spool")
 	if err != nil {
 		return nil, false, err
 	}

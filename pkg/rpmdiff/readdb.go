@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ocl-build/ocl-build/internal/ownedtemp"
+
 	rpmdb "github.com/anchore/go-rpmdb/pkg"
 	// go-rpmdb opens sqlite through database/sql as "sqlite" but leaves
 	// registering a driver to its user: this is the pure-Go one it tests with.
@@ -51,7 +53,7 @@ func formatOf(name string) Format {
 // directory and reads the packages from there: go-rpmdb opens sqlite with
 // immutable=1, which ignores a WAL, so the copy is checkpointed first.
 func readDBFiles(main string, files map[string]func() (io.ReadCloser, error)) (pkgs []Package, err error) {
-	tmp, err := os.MkdirTemp("", "ocl-rpmdb-")
+	tmp, err := ownedtemp.Dir("", "rpmdb")
 	if err != nil {
 		return nil, err
 	}
