@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
+	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/pkg/preflight"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -85,6 +86,13 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	if err != nil {
 		return inputError(err)
 	}
+	// Every temporary file of the run, buildah's included, in one owned
+	// directory that a later run or prune reclaims if this one is killed.
+	restoreTmp, err := ownedtemp.PrivateTMPDIR()
+	if err != nil {
+		return inputError(fmt.Errorf("temporary directory: %w", err))
+	}
+	defer restoreTmp()
 	notes := stderr
 	if g.quiet {
 		notes = io.Discard

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
+	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/preflight"
 	"github.com/ocl-build/ocl-build/pkg/push"
@@ -116,6 +117,13 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	if err != nil {
 		return inputError(err)
 	}
+	// Every temporary file of the run, buildah's included, in one owned
+	// directory that a later run or prune reclaims if this one is killed.
+	restoreTmp, err := ownedtemp.PrivateTMPDIR()
+	if err != nil {
+		return inputError(fmt.Errorf("temporary directory: %w", err))
+	}
+	defer restoreTmp()
 	cfg, err := loadLintConfig(pf.config)
 	if err != nil {
 		return inputError(err)

@@ -84,6 +84,49 @@ func Alive(name string) bool {
 	return err == nil && got == start
 }
 
+// startParents are where this process's temporary directories went before
+// any PrivateTMPDIR: $TMPDIR (or /tmp), and /var/tmp where podman's and
+// buildah's big files go when $TMPDIR is unset.
+var startParents = func() []string {
+	if os.Getenv("TMPDIR") != "" {
+		return []string{os.TempDir()}
+	}
+	return []string{os.TempDir(), "/var/tmp"}
+}()
+
+// Parents lists where ocl-build processes make their temporary
+// directories, the places Stale must look: those of startParents and the
+// current $TMPDIR.
+func Parents() []string {
+	return append(append([]string(nil), startParents...), os.TempDir()) // Stale skips repeats
+}
+
+// PrivateTMPDIR points this process's $TMPDIR at a fresh owned directory
+// (kind "tmp") so that every temporary file of every library in the
+// process (buildah's run bundles and commit blobs, containers/image's
+// staging) lands in it, where one removal, or a later Stale, finds it. The
+// returned function removes it and restores $TMPDIR. For commands, not
+// libraries: the environment is the whole process's.
+func PrivateTMPDIR() (restore func(), err error) {
+	old, had := os.LookupEnv("TMPDIR")
+	dir, err := Dir(os.TempDir(), "tmp")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Setenv("TMPDIR", dir); err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	return func() {
+		if had {
+			os.Setenv("TMPDIR", old)
+		} else {
+			os.Unsetenv("TMPDIR")
+		}
+		os.RemoveAll(dir)
+	}, nil
+}
+
 // Stale lists the directories under each parent (os.TempDir() for "") that
 // this package made for processes no longer running.
 func Stale(parents ...string) ([]string, error) {

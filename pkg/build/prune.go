@@ -40,14 +40,10 @@ type ReclaimedContainer struct {
 // Empty reports whether nothing was reclaimed.
 func (r *Reclaimed) Empty() bool { return r == nil || len(r.Containers)+len(r.TempDirs) == 0 }
 
-// TempParents are where ocl-build makes temporary directories: $TMPDIR (or
-// /tmp) and the pull staging directory (/var/tmp unless $TMPDIR is set).
-func TempParents() []string { return []string{os.TempDir(), bigFilesDir()} }
-
 // Prune removes what killed ocl-build processes left: build containers in
 // the store (unmounted first) whose names carry the mark of a process no
 // longer running, and such processes' temporary directories under
-// TempParents. Containers of running builds, of podman, of buildah, and
+// ownedtemp.Parents. Containers of running builds, of podman, of buildah, and
 // anything without our mark are never touched.
 func Prune(so StoreOptions) (*Reclaimed, error) {
 	store, err := OpenStore(so)
@@ -91,7 +87,7 @@ func reclaimStale(store storage.Store) (*Reclaimed, error) {
 		}
 		r.Containers = append(r.Containers, rc)
 	}
-	dirs, err := ownedtemp.Stale(TempParents()...)
+	dirs, err := ownedtemp.Stale(ownedtemp.Parents()...)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("listing temporary directories: %w", err))
 	}

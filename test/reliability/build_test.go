@@ -59,18 +59,23 @@ func mountsUnder(dir string) []string {
 	return out
 }
 
-// containersIn lists the working containers recorded in the store.
+// containersIn lists the working containers recorded in the store: buildah
+// makes its build containers volatile, which containers/storage records in
+// volatile-containers.json beside containers.json.
 func containersIn(t *testing.T, s store) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(s.root, "overlay-containers", "containers.json"))
-	if err != nil {
-		return ""
+	var out []string
+	for _, f := range []string{"containers.json", "volatile-containers.json"} {
+		b, err := os.ReadFile(filepath.Join(s.root, "overlay-containers", f))
+		if err != nil {
+			continue
+		}
+		v := strings.TrimSpace(string(b))
+		if v != "[]" && v != "null" && v != "" {
+			out = append(out, v)
+		}
 	}
-	v := strings.TrimSpace(string(b))
-	if v == "[]" || v == "null" {
-		return ""
-	}
-	return v
+	return strings.Join(out, " ")
 }
 
 func containerfile(t *testing.T, content string) string {
