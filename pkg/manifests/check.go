@@ -40,23 +40,35 @@ type CheckOptions struct {
 	Now         time.Time     // zero: time.Now()
 	MinValidity time.Duration // 0: pullsecret.DefaultMinValidity
 	Lint        LintFunc      // nil: embedded Containerfiles are not linted
-	// Profile is the OpenShift version in force; nil: unknown (default
-	// severities).
+	// Profile is the OpenShift version in force: its CRDs (ValidatorFor)
+	// and rule severities; nil: the newest version's CRDs (the embedded
+	// ones as they are) and default severities.
 	Profile *ocpversion.Profile
+	// ObjectsOnly checks each object on its own (schema, CEL, NoArch,
+	// embedded lint) and skips the checks between objects (secrets, pool):
+	// lint's view of a MachineOSConfig file.
+	ObjectsOnly bool
 }
 
 // Check validates a set of documents as one unit: every custom resource
 // against its CRD (OCL301), and the MachineOSConfigs against the pools and
-// secrets among docs (OCL302–OCL307). A Secret that is not a readable pull
-// secret is an *InputError, not a finding.
+// secrets among docs (OCL302–OCL307). Documents of other kinds are left out
+// (Select says which and why). A pull Secret that cannot be read is an
+// *InputError, not a finding.
 func Check(docs []*Document, opts CheckOptions) ([]findings.Finding, error) {
 	v := opts.Validator
 	if v == nil {
 		var err error
-		if v, err = DefaultValidator(); err != nil {
+		if opts.Profile != nil {
+			v, err = ValidatorFor(*opts.Profile)
+		} else {
+			v, err = DefaultValidator()
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
+	docs, skipped := Select(docs)
 	if opts.BaseImage == "" {
 		opts.BaseImage = DefaultBaseImage
 	}
@@ -66,7 +78,12 @@ func Check(docs []*Document, opts CheckOptions) ([]findings.Finding, error) {
 	if opts.MinValidity == 0 {
 		opts.MinValidity = pullsecret.DefaultMinValidity
 	}
-	c := &checker{opts: opts, pools: map[string]*poolDoc{}, secrets: map[string]*secretDoc{}}
+	c := &checker{opts: opts, pools: map[string]*poolDoc{}, secrets: map[string]*secretDoc{}, otherSecrets: map[string]*Document{}}
+	for _, s := range skipped {
+		if s.Doc.Kind == KindSecret && s.Doc.APIVersion == "v1" {
+			c.otherSecrets[s.Doc.Name] = s.Doc
+		}
+	}
 	var moscs []*moscDoc
 	seen := map[string]*Document{}
 	for _, d := range docs {
@@ -87,11 +104,31 @@ func Check(docs []*Document, opts CheckOptions) ([]findings.Finding, error) {
 			c.tokenFindings(s)
 			continue
 		}
+		if d.APIVersion != MachineConfigGroupVersion {
+			// An old (v1alpha1) or missing version of our kinds: no CRD of
+			// the chosen version serves it; say what to change.
+			msg := OldAPIVersionAdvice(d)
+			if d.APIVersion == "" {
+				msg = "apiVersion is missing: want " + MachineConfigGroupVersion
+				if err := c.lintRaw(d); err != nil {
+					return nil, err
+				}
+			}
+			c.add(d, "apiVersion", rules.OCL301, "", d.Describe()+": "+msg)
+			continue
+		}
 		res, err := v.Validate(d.Object)
 		if err != nil {
 			return nil, &InputError{File: d.File, Line: d.Line, Msg: err.Error()}
 		}
 		c.schemaFindings(d, res)
+		if d.Kind == KindMachineOSConfig {
+			// The content is linted as written, even when the schema
+			// refuses the object (a content over 4096 characters).
+			if err := c.lintRaw(d); err != nil {
+				return nil, err
+			}
+		}
 		if res.Object == nil || len(res.Errors) > 0 {
 			continue // cross-object checks need an object the server would accept
 		}
@@ -141,6 +178,9 @@ type checker struct {
 	out     []findings.Finding
 	pools   map[string]*poolDoc
 	secrets map[string]*secretDoc
+	// otherSecrets are Secrets that are not pull secrets (Opaque, ...):
+	// skipped, unless a MachineOSConfig names one.
+	otherSecrets map[string]*Document
 }
 
 // add reports rule r (variant "" for its own severity, else a variant the
@@ -157,7 +197,7 @@ func (c *checker) add(d *Document, path string, r *rules.Rule, variant, msg stri
 func (c *checker) schemaFindings(d *Document, res Result) {
 	what := fmt.Sprintf("%s %q: ", d.Kind, d.Name)
 	for _, e := range res.Errors {
-		if e.Field == "" && strings.Contains(e.Detail, "validation rules were not checked") {
+		if (e.Field == "" || e.Field == "<nil>") && strings.Contains(e.Detail, "validation rules were not checked") {
 			// The server's note that CEL rules were skipped: not an error of
 			// its own.
 			c.add(d, "", rules.OCL301, "note", what+e.Detail)
@@ -192,20 +232,14 @@ func (c *checker) checkMOSC(m *moscDoc) error {
 		if _, msg := rules.CheckNoArch(archs); msg != "" {
 			c.add(d, "spec.containerFile", rules.OCL302, "", msg)
 		}
-		if c.opts.Lint != nil {
-			for i, cf := range spec.Containerfile {
-				if err := c.lintEmbedded(d, i, cf.Content); err != nil {
-					return err
-				}
-			}
-		}
+	}
+	if c.opts.ObjectsOnly {
+		return nil
 	}
 	pushSpec := string(spec.RenderedImagePushSpec)
-	// OCL306: the tag latest.
-	if i := strings.LastIndex(pushSpec, ":"); i > strings.LastIndex(pushSpec, "/") && pushSpec[i+1:] == "latest" {
-		c.add(d, "spec.renderedImagePushSpec", rules.OCL306, "",
-			fmt.Sprintf("renderedImagePushSpec %s uses the tag latest: the cluster rewrites the tag to %s-<hash> and a mutable tag hides which build a node runs; use a descriptive tag", pushSpec, m.obj.Name))
-	}
+	// OCL306 (the tag latest) is retired: the cluster replaces the push
+	// spec's tag with <name>-<hash> (DESIGN.md, "Tag"), so the tag written
+	// there never names what a node runs.
 	// OCL303 / OCL304: secret coverage.
 	c.coverage(d, "spec.renderedImagePushSecret.name", spec.RenderedImagePushSecret.Name, "renderedImagePushSecret", pushSpec, rules.OCL303, "push spec")
 	if spec.BaseImagePullSecret != nil && spec.BaseImagePullSecret.Name != "" {
@@ -217,8 +251,10 @@ func (c *checker) checkMOSC(m *moscDoc) error {
 	switch {
 	case !ok && BuiltinPools[pool]:
 	case !ok:
-		c.add(d, "spec.machineConfigPool.name", rules.OCL307, "",
-			fmt.Sprintf("MachineConfigPool %q is not among the given documents: the build waits for a pool that does not exist (pass its manifest too, or write it with `ocl-build manifests --with-pool`)", pool))
+		// Like a Secret that is not given: not checked, and said so. The
+		// pool may well exist on the cluster already.
+		c.add(d, "spec.machineConfigPool.name", rules.OCL307, "not-given",
+			fmt.Sprintf("MachineConfigPool %q is not among the given documents: its selectors were not checked (pass its manifest too to check them; the build waits until the pool exists)", pool))
 	default:
 		c.checkPool(p)
 	}
@@ -254,6 +290,16 @@ func (c *checker) checkPool(p *poolDoc) {
 
 func (c *checker) coverage(d *Document, path, name, specField, image string, rule *rules.Rule, what string) {
 	s, ok := c.secrets[name]
+	if o, other := c.otherSecrets[name]; !ok && other {
+		t, _ := o.Object["type"].(string)
+		if t == "" {
+			t = "Opaque"
+		}
+		c.add(o, "type", rule, "",
+			fmt.Sprintf("Secret %q has type %q, but %s %s names it: the build reads a pull secret, type %s (key %s) or %s (key %s)",
+				name, t, d.Describe(), specField, corev1.SecretTypeDockerConfigJson, corev1.DockerConfigJsonKey, corev1.SecretTypeDockercfg, corev1.DockerConfigKey))
+		return
+	}
 	if !ok {
 		c.add(d, path, rule, "not-given",
 			fmt.Sprintf("%s %q is not among the given documents: its credential for %s was not checked", specField, name, registryOf(image)))
@@ -315,10 +361,31 @@ func readSecret(d *Document) (*secretDoc, error) {
 		return nil, &InputError{File: d.File, Line: d.Line, Msg: err.Error()}
 	}
 	s := &secretDoc{doc: d, name: d.Name, ns: d.Namespace, cfg: cfg, dataField: "data." + corev1.DockerConfigJsonKey}
-	if _, ok := d.keys[s.dataField]; !ok {
+	if !d.Has(s.dataField) {
 		s.dataField = "data"
 	}
 	return s, nil
+}
+
+// lintRaw lints every spec.containerFile[].content of a MachineOSConfig as
+// written (before the schema's verdict).
+func (c *checker) lintRaw(d *Document) error {
+	if c.opts.Lint == nil {
+		return nil
+	}
+	spec, _ := d.Object["spec"].(map[string]any)
+	entries, _ := spec["containerFile"].([]any)
+	for i, e := range entries {
+		m, _ := e.(map[string]any)
+		content, ok := m["content"].(string)
+		if !ok || strings.TrimSpace(content) == "" {
+			continue // the schema says what is wrong
+		}
+		if err := c.lintEmbedded(d, i, content); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // lintEmbedded lints one containerFile entry and maps the findings from
@@ -329,19 +396,10 @@ func (c *checker) lintEmbedded(d *Document, i int, content string) error {
 	if err != nil {
 		return err
 	}
-	block, isBlock := d.BlockStart(path)
-	key := d.Position(path)
 	for _, f := range fs {
 		f.File = d.File
-		switch {
-		case isBlock && f.Line > 0:
-			f.Line = block.Line + f.Line - 1
-			if f.Column > 0 {
-				f.Column = block.Column + f.Column - 1
-			}
-		default:
-			f.Line, f.Column = key.Line, key.Column
-		}
+		p := d.ContentPosition(path, f.Line, f.Column)
+		f.Line, f.Column = p.Line, p.Column
 		c.out = append(c.out, f)
 	}
 	return nil

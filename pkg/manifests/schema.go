@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
@@ -25,6 +26,8 @@ import (
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"k8s.io/apiserver/pkg/cel/common"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 )
 
 // Validator checks custom resources the way the API server does on create
@@ -66,41 +69,128 @@ type Result struct {
 // to metadata.generateName.
 const GeneratedNameSuffix = "x0000"
 
+// crdManifests returns the embedded CRD manifests, one per file.
+func crdManifests() ([][]byte, error) {
+	entries, err := fs.ReadDir(crdFS, "crds")
+	if err != nil {
+		return nil, err
+	}
+	var docs [][]byte
+	for _, e := range entries {
+		b, err := fs.ReadFile(crdFS, "crds/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, b)
+	}
+	return docs, nil
+}
+
+// crdVariant names one set of CRDs a cluster serves; the Validators are
+// built once per variant.
+type crdVariant struct {
+	moscNameMatchesPool bool
+}
+
 var (
-	defaultOnce      sync.Once
-	defaultValidator *Validator
-	defaultErr       error
+	validatorsMu sync.Mutex
+	validators   = map[crdVariant]*Validator{}
 )
 
 // DefaultValidator returns the validator for the CRDs embedded from
 // github.com/openshift/api (MachineOSConfig, MachineConfigPool,
-// MachineConfig). It is built once and safe for concurrent use.
+// MachineConfig): those of the newest OpenShift version. It is built once
+// and safe for concurrent use.
 func DefaultValidator() (*Validator, error) {
-	defaultOnce.Do(func() {
-		var docs [][]byte
-		entries, err := fs.ReadDir(crdFS, "crds")
-		if err != nil {
-			defaultErr = err
-			return
-		}
-		for _, e := range entries {
-			b, err := fs.ReadFile(crdFS, "crds/"+e.Name())
-			if err != nil {
-				defaultErr = err
-				return
+	return ValidatorFor(ocpversion.MustLookup(ocpversion.Newest().String()))
+}
+
+// ValidatorFor returns the validator of the CRDs the given OpenShift
+// version serves. Built once per variant; safe for concurrent use.
+//
+// The embedded manifests are openshift/api's current ones, which hold the
+// MachineOSConfig rule "name must match the referenced MachineConfigPool"
+// (in the operator's vendored CRD from release-4.21 on). The 4.19 and 4.20
+// CRDs (vendor/github.com/openshift/api/machineconfiguration/v1/
+// zz_generated.crd-manifests/0000_80_machine-config_01_machineosconfigs.crd.yaml
+// of release-4.19/4.20) are the same schema without that rule, so for those
+// versions the rule is removed here, programmatically, rather than carrying
+// a second copy of the CRD.
+func ValidatorFor(p ocpversion.Profile) (*Validator, error) {
+	key := crdVariant{moscNameMatchesPool: p.MOSCNameMustMatchPool}
+	validatorsMu.Lock()
+	defer validatorsMu.Unlock()
+	if v, ok := validators[key]; ok {
+		return v, nil
+	}
+	docs, err := crdManifests()
+	if err != nil {
+		return nil, err
+	}
+	crds, err := readCRDs(docs)
+	if err != nil {
+		return nil, err
+	}
+	if !key.moscNameMatchesPool {
+		removed := 0
+		for _, crd := range crds {
+			if crd.Spec.Names.Kind == KindMachineOSConfig {
+				for i := range crd.Spec.Versions {
+					removed += dropRule(crd.Spec.Versions[i].Schema, isNameMatchesPoolRule)
+				}
 			}
-			docs = append(docs, b)
 		}
-		defaultValidator, defaultErr = NewValidator(docs...)
-	})
-	return defaultValidator, defaultErr
+		if removed == 0 {
+			return nil, fmt.Errorf("embedded MachineOSConfig CRD: the name/pool rule to remove for OpenShift %s is not there (the CRDs changed: update ValidatorFor)", p.Version)
+		}
+	}
+	v, err := newValidator(crds)
+	if err != nil {
+		return nil, err
+	}
+	validators[key] = v
+	return v, nil
+}
+
+// isNameMatchesPoolRule recognises the MachineOSConfig CEL rule that ties
+// metadata.name to spec.machineConfigPool.name.
+func isNameMatchesPoolRule(r apiextensionsv1.ValidationRule) bool {
+	return strings.Contains(r.Rule, "self.metadata.name == self.spec.machineConfigPool.name")
+}
+
+// dropRule removes the matching x-kubernetes-validations rules from the
+// top level of a version's schema (where object-wide rules live) and
+// returns how many it removed.
+func dropRule(s *apiextensionsv1.CustomResourceValidation, match func(apiextensionsv1.ValidationRule) bool) int {
+	if s == nil || s.OpenAPIV3Schema == nil {
+		return 0
+	}
+	var keep apiextensionsv1.ValidationRules
+	n := 0
+	for _, r := range s.OpenAPIV3Schema.XValidations {
+		if match(r) {
+			n++
+			continue
+		}
+		keep = append(keep, r)
+	}
+	s.OpenAPIV3Schema.XValidations = keep
+	return n
 }
 
 // NewValidator builds a validator from CustomResourceDefinition manifests
 // (apiextensions.k8s.io/v1 YAML or JSON), one per argument.
 func NewValidator(crdManifests ...[]byte) (*Validator, error) {
-	v := &Validator{kinds: map[schema.GroupVersionKind]*crdVersion{}}
-	for _, m := range crdManifests {
+	crds, err := readCRDs(crdManifests)
+	if err != nil {
+		return nil, err
+	}
+	return newValidator(crds)
+}
+
+func readCRDs(manifests [][]byte) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	var out []*apiextensionsv1.CustomResourceDefinition
+	for _, m := range manifests {
 		var crd apiextensionsv1.CustomResourceDefinition
 		if err := yaml.UnmarshalStrict(m, &crd); err != nil {
 			return nil, fmt.Errorf("read CRD manifest: %w", err)
@@ -108,8 +198,16 @@ func NewValidator(crdManifests ...[]byte) (*Validator, error) {
 		if crd.Kind != "CustomResourceDefinition" {
 			return nil, fmt.Errorf("read CRD manifest: kind %q is not CustomResourceDefinition", crd.Kind)
 		}
+		out = append(out, &crd)
+	}
+	return out, nil
+}
+
+func newValidator(crds []*apiextensionsv1.CustomResourceDefinition) (*Validator, error) {
+	v := &Validator{kinds: map[schema.GroupVersionKind]*crdVersion{}}
+	for _, crd := range crds {
 		for i := range crd.Spec.Versions {
-			cv, err := compileVersion(&crd, &crd.Spec.Versions[i])
+			cv, err := compileVersion(crd, &crd.Spec.Versions[i])
 			if err != nil {
 				return nil, fmt.Errorf("CRD %s version %s: %w", crd.Name, crd.Spec.Versions[i].Name, err)
 			}
@@ -117,6 +215,24 @@ func NewValidator(crdManifests ...[]byte) (*Validator, error) {
 		}
 	}
 	return v, nil
+}
+
+// Default returns a copy of obj with the CRD's structural defaults applied,
+// as the API server applies them when it decodes a request (a
+// MachineOSConfig containerFile entry without containerfileArch becomes
+// NoArch). Objects of kinds the validator does not know come back as an
+// unchanged copy. Nothing is pruned or validated.
+func (v *Validator) Default(obj map[string]any) map[string]any {
+	out := runtime.DeepCopyJSON(obj)
+	gv, err := schema.ParseGroupVersion(fmt.Sprint(out["apiVersion"]))
+	if err != nil {
+		return out
+	}
+	kind, _ := out["kind"].(string)
+	if cv, ok := v.kinds[gv.WithKind(kind)]; ok {
+		structuraldefaulting.Default(out, cv.structural)
+	}
+	return out
 }
 
 func compileVersion(crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion) (*crdVersion, error) {

@@ -7,54 +7,59 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// Decode converts the document into a typed API object (fields the type
-// does not know are dropped, as the API server would).
-func (d *Document) Decode(into any) error {
-	if err := fromMap(d.Object, into); err != nil {
+// Decode converts the document into a typed API object with the CRD's
+// defaults applied, as the API server stores it (fields the type does not
+// know are dropped, as the API server would).
+func Decode(d *Document, into any) error {
+	obj := d.Object
+	if v, err := DefaultValidator(); err == nil {
+		obj = v.Default(obj)
+	}
+	if err := fromMap(obj, into); err != nil {
 		return &InputError{File: d.File, Line: d.Line, Msg: fmt.Sprintf("%s %q: %v", d.Kind, d.Name, err)}
 	}
 	return nil
 }
 
-func (d *Document) want(kind string) error {
+func want(d *Document, kind string) error {
 	if d.Kind != kind {
 		return &InputError{File: d.File, Line: d.Line, Field: "kind", Msg: fmt.Sprintf("is %s, want %s", d.Kind, kind)}
 	}
 	return nil
 }
 
-// MachineOSConfig decodes a MachineOSConfig document.
-func (d *Document) MachineOSConfig() (*mcfgv1.MachineOSConfig, error) {
+// MachineOSConfig decodes a MachineOSConfig document, defaults applied.
+func MachineOSConfig(d *Document) (*mcfgv1.MachineOSConfig, error) {
 	var o mcfgv1.MachineOSConfig
-	if err := d.want(KindMachineOSConfig); err != nil {
+	if err := want(d, KindMachineOSConfig); err != nil {
 		return nil, err
 	}
-	return &o, d.Decode(&o)
+	return &o, Decode(d, &o)
 }
 
 // MachineConfigPool decodes a MachineConfigPool document.
-func (d *Document) MachineConfigPool() (*mcfgv1.MachineConfigPool, error) {
+func MachineConfigPool(d *Document) (*mcfgv1.MachineConfigPool, error) {
 	var o mcfgv1.MachineConfigPool
-	if err := d.want(KindMachineConfigPool); err != nil {
+	if err := want(d, KindMachineConfigPool); err != nil {
 		return nil, err
 	}
-	return &o, d.Decode(&o)
+	return &o, Decode(d, &o)
 }
 
 // MachineConfig decodes a MachineConfig document.
-func (d *Document) MachineConfig() (*mcfgv1.MachineConfig, error) {
+func MachineConfig(d *Document) (*mcfgv1.MachineConfig, error) {
 	var o mcfgv1.MachineConfig
-	if err := d.want(KindMachineConfig); err != nil {
+	if err := want(d, KindMachineConfig); err != nil {
 		return nil, err
 	}
-	return &o, d.Decode(&o)
+	return &o, Decode(d, &o)
 }
 
 // Secret decodes a Secret document.
-func (d *Document) Secret() (*corev1.Secret, error) {
+func Secret(d *Document) (*corev1.Secret, error) {
 	var o corev1.Secret
-	if err := d.want(KindSecret); err != nil {
+	if err := want(d, KindSecret); err != nil {
 		return nil, err
 	}
-	return &o, d.Decode(&o)
+	return &o, Decode(d, &o)
 }

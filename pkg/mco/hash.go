@@ -1,6 +1,8 @@
 package mco
 
 import (
+	"github.com/ocl-build/ocl-build/pkg/manifests"
+
 	"crypto/md5" //nolint:gosec // the operator's naming scheme, not a security control
 	"fmt"
 
@@ -55,7 +57,7 @@ func RenderedName(poolName string, spec mcfgv1.MachineConfigSpec) (string, error
 func PoolConfiguration(renderedName string, merged []*mcfgv1.MachineConfig) mcfgv1.MachineConfigPoolStatusConfiguration {
 	src := []corev1.ObjectReference{}
 	for _, c := range merged {
-		src = append(src, corev1.ObjectReference{Kind: "MachineConfig", Name: c.Name, APIVersion: mcfgAPIVersion})
+		src = append(src, corev1.ObjectReference{Kind: "MachineConfig", Name: c.Name, APIVersion: manifests.MachineConfigGroupVersion})
 	}
 	return mcfgv1.MachineConfigPoolStatusConfiguration{
 		ObjectReference: corev1.ObjectReference{Name: renderedName},

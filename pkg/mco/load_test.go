@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ocl-build/ocl-build/pkg/kubedoc"
 )
 
 func TestLoadMachineConfigsDirectoryAndLists(t *testing.T) {
@@ -60,7 +62,7 @@ func TestLoadReportsDocumentLineAndBadInput(t *testing.T) {
 		{"second.yaml", good + "---\n# comment\n---\napiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata: {name: b}\nspec:\n  config: {ignition: {version: 9.9.9}}\n",
 			`second.yaml:9: MachineConfig "b": spec.config: Ignition spec 9.9.9 is unknown`},
 		{"dup.yaml", good + "---\n" + good, `dup.yaml:7: MachineConfig "a" is also defined at`},
-		{"yaml.yaml", "kind: [unclosed\n", "yaml.yaml:1: not valid YAML"},
+		{"yaml.yaml", "kind: [unclosed\n", "yaml.yaml:1: malformed YAML"},
 		{"version.yaml", "apiVersion: v1\nkind: MachineConfig\nmetadata: {name: x}\n", `apiVersion is "v1"`},
 		{"noname.yaml", "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfigPool\n", "MachineConfigPool: metadata.name is empty"},
 		{"noversion.yaml", "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata: {name: e}\nspec: {config: {}}\n", "ignition.version is missing"},
@@ -101,11 +103,13 @@ func FuzzLoadManifests(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m := &Manifests{Source: map[string]string{}}
-		for _, d := range splitDocuments(data) {
-			if err := m.addDocument("in.yaml", d.line, d.body); err != nil {
-				return
-			}
+		docs, err := kubedoc.Parse("in.yaml", data)
+		if err != nil {
+			return
+		}
+		m, err := FromDocuments(docs)
+		if err != nil {
+			return
 		}
 		// Whatever loads must render without panicking.
 		_, _ = Render(RenderOptions{BaseImage: "b", ExtensionsImage: "e", MachineConfigs: m.MachineConfigs, MachineConfigPools: m.MachineConfigPools})

@@ -2,38 +2,62 @@ package mco
 
 import (
 	"fmt"
-	"os"
 
-	"sigs.k8s.io/yaml"
+	"github.com/ocl-build/ocl-build/pkg/kubedoc"
 )
+
+// OSImageURLConfigMapName is the ConfigMap (in
+// openshift-machine-config-operator) that names the base images.
+const OSImageURLConfigMapName = "machine-config-osimageurl"
 
 // LoadOSImageURLConfig reads the openshift-machine-config-operator/
 // machine-config-osimageurl ConfigMap (YAML or JSON, as `oc get cm -o yaml`
-// prints it). baseOSContainerImage is required; the other keys may be empty.
+// prints it, also inside a List or a dump of several objects).
+// baseOSContainerImage is required; the other keys may be empty. Callers
+// that read standard input use a kubedoc.Reader and OSImageURLFromDocuments.
 func LoadOSImageURLConfig(path string) (OSImageURLConfig, error) {
-	data, err := os.ReadFile(path)
+	docs, err := kubedoc.ReadAll(nil, path)
 	if err != nil {
 		return OSImageURLConfig{}, fmt.Errorf("osimageurl: %w", err)
 	}
-	var cm struct {
-		Kind     string                `json:"kind"`
-		Metadata struct{ Name string } `json:"metadata"`
-		Data     map[string]string     `json:"data"`
+	return OSImageURLFromDocuments(docs)
+}
+
+// OSImageURLFromDocuments picks the machine-config-osimageurl ConfigMap
+// among docs: the one of that name, else the only ConfigMap.
+func OSImageURLFromDocuments(docs []*kubedoc.Document) (OSImageURLConfig, error) {
+	var cms []*kubedoc.Document
+	var pick *kubedoc.Document
+	for _, d := range docs {
+		if d.Kind == "ConfigMap" && d.APIVersion == "v1" {
+			cms = append(cms, d)
+			if d.Name == OSImageURLConfigMapName {
+				pick = d
+			}
+		}
 	}
-	if err := yaml.Unmarshal(data, &cm); err != nil {
-		return OSImageURLConfig{}, fmt.Errorf("osimageurl: %s: %v", path, err)
+	if pick == nil && len(cms) == 1 {
+		pick = cms[0]
 	}
-	if cm.Kind != "ConfigMap" {
-		return OSImageURLConfig{}, fmt.Errorf("osimageurl: %s: kind is %q, want ConfigMap (machine-config-osimageurl)", path, cm.Kind)
+	if pick == nil {
+		d := docs[0]
+		if len(cms) > 1 {
+			return OSImageURLConfig{}, fmt.Errorf("osimageurl: %s: %d ConfigMaps and none is named %s", d.File, len(cms), OSImageURLConfigMapName)
+		}
+		return OSImageURLConfig{}, fmt.Errorf("osimageurl: %s: kind is %q, want ConfigMap (%s)", d.Where(), d.Kind, OSImageURLConfigMapName)
+	}
+	data, err := pick.Data()
+	if err != nil {
+		return OSImageURLConfig{}, fmt.Errorf("osimageurl: %w", err)
 	}
 	c := OSImageURLConfig{
-		BaseOSContainerImage:           cm.Data["baseOSContainerImage"],
-		BaseOSExtensionsContainerImage: cm.Data["baseOSExtensionsContainerImage"],
-		OSImageURL:                     cm.Data["osImageURL"],
-		ReleaseVersion:                 cm.Data["releaseVersion"],
+		BaseOSContainerImage:           data.String("baseOSContainerImage"),
+		BaseOSExtensionsContainerImage: data.String("baseOSExtensionsContainerImage"),
+		OSImageURL:                     data.String("osImageURL"),
+		ReleaseVersion:                 data.String("releaseVersion"),
 	}
-	if c.BaseOSContainerImage == "" {
-		return OSImageURLConfig{}, fmt.Errorf("osimageurl: %s: data.baseOSContainerImage is missing", path)
+	if _, err := data.Require("baseOSContainerImage"); err != nil {
+		return OSImageURLConfig{}, fmt.Errorf("osimageurl: %w", err)
 	}
 	return c, nil
 }

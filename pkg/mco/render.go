@@ -1,6 +1,8 @@
 package mco
 
 import (
+	"github.com/ocl-build/ocl-build/pkg/manifests"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -203,7 +205,7 @@ func Render(opts RenderOptions) (*Rendered, error) {
 	if p := FindPool(pool, opts.MachineConfigPools); p != nil && p.UID != "" {
 		t := true
 		merged.OwnerReferences = []metav1.OwnerReference{{
-			APIVersion: mcfgAPIVersion, Kind: "MachineConfigPool", Name: p.Name, UID: p.UID,
+			APIVersion: manifests.MachineConfigGroupVersion, Kind: "MachineConfigPool", Name: p.Name, UID: p.UID,
 			Controller: &t, BlockOwnerDeletion: &t,
 		}}
 	}
