@@ -105,7 +105,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	o := preflight.Options{
 		Only:   preflight.BuildSteps,
 		Render: li.Render,
-		Base:   in.baseOptions(),
+		Base:   in.baseOptions(li),
 		Build:  f.options(f.keepContext, f.tag, stderr),
 	}
 	o.Build.OCIArchive = archive

@@ -9,12 +9,12 @@ import (
 	"strings"
 
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
+	"github.com/ocl-build/ocl-build/pkg/kubedoc"
+	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/rules"
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
-
-	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
 // inputOptions are the flags that say what the cluster would build; render,
@@ -46,9 +46,10 @@ func addInputFlags(cmd *cobra.Command, o *inputOptions) {
 	f.StringVar(&o.osImageURL, "osimageurl", "", "the openshift-machine-config-operator/machine-config-osimageurl ConfigMap as YAML")
 }
 
-// baseOptions say where the base image comes from.
-func (o *inputOptions) baseOptions() baseimage.Options {
-	return baseimage.Options{BaseImage: o.baseImage, ExtensionsImage: o.extensionsImage, Release: o.release, OSImageURLFile: o.osImageURL}
+// baseOptions say where the base image comes from; the ConfigMap of
+// --osimageurl was read once by load (li), perhaps from standard input.
+func (o *inputOptions) baseOptions(li *loadedInputs) baseimage.Options {
+	return baseimage.Options{BaseImage: o.baseImage, ExtensionsImage: o.extensionsImage, Release: o.release, OSImageURLFile: o.osImageURL, OSImageURL: li.OSImages}
 }
 
 // loadedInputs is what the input flags resolve to without the network.
@@ -56,14 +57,21 @@ type loadedInputs struct {
 	// Render is complete except BaseImage/ExtensionsImage when they come
 	// from --release (see baseFrom).
 	Render mco.RenderOptions
-	// MOSC is the MachineOSConfig given with --mosc, else nil.
+	// MOSC is the MachineOSConfig given with --mosc (CRD defaults applied),
+	// else nil.
 	MOSC *mcfgv1.MachineOSConfig
+	// MOSCFile names the --mosc input and MOSCSource holds its bytes, read
+	// once: lint reads them again so findings carry the YAML's own lines.
+	MOSCFile   string
+	MOSCSource []byte
 	// OSImages is set from --osimageurl.
 	OSImages *mco.OSImageURLConfig
 	Warnings []string
 }
 
-// load reads every input file; its errors are input errors (exit 2).
+// load reads every input file once, through the one reader (pkg/kubedoc);
+// any one of them may be "-" for standard input. Its errors are input
+// errors (exit 2).
 func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 	switch {
 	case o.containerfile != "" && o.mosc != "":
@@ -83,20 +91,23 @@ func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 	if o.extensionsImage != "" && o.baseImage == "" {
 		return nil, errors.New("--extensions-image goes with --base-image")
 	}
+	dashes := 0
+	for _, s := range append([]string{o.containerfile, o.mosc, o.trustBundle, o.osImageURL}, o.machineConfigs...) {
+		if s == "-" {
+			dashes++
+		}
+	}
+	if dashes > 1 {
+		return nil, errors.New("standard input (-) can feed only one input flag")
+	}
 
 	in := &loadedInputs{}
 	ro := &in.Render
-	var candidates []string
-	candidates = append(candidates, o.machineConfigs...)
+	rd := &kubedoc.Reader{Stdin: stdin}
+	var objs []*kubedoc.Document // MachineConfigs and pools, from every file
 
 	if o.containerfile != "" {
-		var data []byte
-		var err error
-		if o.containerfile == "-" {
-			data, err = io.ReadAll(stdin)
-		} else {
-			data, err = os.ReadFile(o.containerfile)
-		}
+		_, data, err := readNamedInput(stdin, o.containerfile)
 		if err != nil {
 			return nil, fmt.Errorf("--containerfile: %w", err)
 		}
@@ -106,24 +117,34 @@ func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 			ro.PoolName = mco.DefaultPoolName
 		}
 	} else {
-		m, err := mco.LoadManifests([]string{o.mosc})
+		name, data, err := readNamedInput(stdin, o.mosc)
 		if err != nil {
 			return nil, fmt.Errorf("--mosc: %w", err)
 		}
-		mosc, err := pickMOSC(o.mosc, m.MachineOSConfigs, o.pool)
+		docs, err := kubedoc.Parse(name, data)
+		if err != nil {
+			return nil, fmt.Errorf("--mosc: %w", err)
+		}
+		m, err := manifests.Load(docs)
+		if err != nil {
+			return nil, fmt.Errorf("--mosc: %w", err)
+		}
+		mosc, err := pickMOSC(name, m.MachineOSConfigs, o.pool)
 		if err != nil {
 			return nil, err
 		}
-		in.MOSC = mosc
+		in.MOSC, in.MOSCFile, in.MOSCSource = mosc, name, data
 		ro.MachineOSConfig = mosc
 		ro.MOSCName = mosc.Name
 		ro.PoolName = mosc.Spec.MachineConfigPool.Name
 		if o.pool != "" && o.pool != ro.PoolName {
-			return nil, fmt.Errorf("--pool %s, but MachineOSConfig %s in %s is for pool %q", o.pool, mosc.Name, o.mosc, ro.PoolName)
+			return nil, fmt.Errorf("--pool %s, but MachineOSConfig %s in %s is for pool %q", o.pool, mosc.Name, name, ro.PoolName)
 		}
 		if ro.PoolName == "" {
-			return nil, fmt.Errorf("%s: MachineOSConfig %s: spec.machineConfigPool.name is empty", o.mosc, mosc.Name)
+			return nil, fmt.Errorf("%s: MachineOSConfig %s: spec.machineConfigPool.name is empty", name, mosc.Name)
 		}
+		// The CRD's default made every entry without containerfileArch
+		// NoArch (manifests.Load), as the API server would.
 		content, ok := mco.UserContainerfile(mosc)
 		if !ok {
 			var archs []string
@@ -140,13 +161,22 @@ func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 		}
 		ro.Containerfile = content
 		// MachineConfigs and pools next to the MOSC are inputs too.
-		if len(m.MachineConfigs)+len(m.MachineConfigPools) > 0 {
-			candidates = append([]string{o.mosc}, candidates...)
+		for _, d := range docs {
+			if d.Kind != manifests.KindMachineOSConfig {
+				objs = append(objs, d)
+			}
 		}
 	}
 
-	if len(candidates) > 0 {
-		m, err := mco.LoadManifests(candidates)
+	for _, p := range o.machineConfigs {
+		docs, err := rd.Read(p)
+		if err != nil {
+			return nil, fmt.Errorf("--machineconfigs: %w", err)
+		}
+		objs = append(objs, docs...)
+	}
+	if len(objs) > 0 {
+		m, err := mco.FromDocuments(objs)
 		if err != nil {
 			return nil, err
 		}
@@ -155,7 +185,7 @@ func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 	}
 
 	if o.trustBundle != "" {
-		b, err := readTrustBundle(o.trustBundle)
+		b, err := readTrustBundle(stdin, o.trustBundle)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +196,11 @@ func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 	case o.baseImage != "":
 		ro.BaseImage, ro.ExtensionsImage = o.baseImage, o.extensionsImage
 	case o.osImageURL != "":
-		c, err := mco.LoadOSImageURLConfig(o.osImageURL)
+		docs, err := rd.Read(o.osImageURL)
+		if err != nil {
+			return nil, fmt.Errorf("--osimageurl: %w", err)
+		}
+		c, err := mco.OSImageURLFromDocuments(docs)
 		if err != nil {
 			return nil, err
 		}
@@ -175,6 +209,20 @@ func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 		ro.OSImageURL, ro.ReleaseVersion = c.OSImageURL, c.ReleaseVersion
 	}
 	return in, nil
+}
+
+// readNamedInput reads a file, or standard input for "-", naming it as the
+// findings and errors will.
+func readNamedInput(stdin io.Reader, arg string) (string, []byte, error) {
+	if arg == "-" {
+		data, err := io.ReadAll(io.LimitReader(stdin, kubedoc.MaxFileBytes+1))
+		if err == nil && len(data) > kubedoc.MaxFileBytes {
+			err = fmt.Errorf("larger than %d bytes", kubedoc.MaxFileBytes)
+		}
+		return kubedoc.StdinName, data, err
+	}
+	data, err := os.ReadFile(arg)
+	return arg, data, err
 }
 
 // pickMOSC selects the MachineOSConfig in a file: the only one, or the one
@@ -198,22 +246,33 @@ func pickMOSC(file string, all []*mcfgv1.MachineOSConfig, pool string) (*mcfgv1.
 
 // readTrustBundle accepts a PEM bundle, or the user-ca-bundle ConfigMap
 // whose data["ca-bundle.crt"] the cluster uses.
-func readTrustBundle(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+func readTrustBundle(stdin io.Reader, path string) ([]byte, error) {
+	name, data, err := readNamedInput(stdin, path)
 	if err != nil {
 		return nil, fmt.Errorf("--additional-trust-bundle: %w", err)
 	}
-	if !strings.Contains(string(data), "-----BEGIN") {
-		var cm struct {
-			Kind string            `json:"kind"`
-			Data map[string]string `json:"data"`
-		}
-		if yaml.Unmarshal(data, &cm) == nil && cm.Kind == "ConfigMap" {
-			b, ok := cm.Data["ca-bundle.crt"]
-			if !ok {
-				return nil, fmt.Errorf("--additional-trust-bundle %s: ConfigMap has no data[\"ca-bundle.crt\"]", path)
+	if !strings.Contains(string(data), "-----BEGIN") && len(strings.TrimSpace(string(data))) > 0 {
+		// Not PEM: the ConfigMap (as `oc get cm -o yaml` prints it, also
+		// in a List), read by the one reader.
+		if docs, err := kubedoc.Parse(name, data); err == nil {
+			var cm *kubedoc.Document
+			for _, d := range docs {
+				if d.Kind == manifests.KindConfigMap && d.APIVersion == "v1" && (cm == nil || d.Name == "user-ca-bundle") {
+					cm = d
+				}
 			}
-			data = []byte(b)
+			if cm == nil {
+				return nil, fmt.Errorf("--additional-trust-bundle %s: neither PEM certificates nor a ConfigMap (found %s)", name, docs[0].Kind)
+			}
+			x, err := cm.Data()
+			if err != nil {
+				return nil, fmt.Errorf("--additional-trust-bundle: %w", err)
+			}
+			b, ok := x.Get("ca-bundle.crt")
+			if !ok {
+				return nil, fmt.Errorf("--additional-trust-bundle %s: ConfigMap has no data[\"ca-bundle.crt\"]", name)
+			}
+			data = b
 		}
 	}
 	if len(strings.TrimSpace(string(data))) == 0 {
@@ -227,12 +286,12 @@ func readTrustBundle(path string) ([]byte, error) {
 			break
 		}
 		if blk.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("--additional-trust-bundle %s: holds a %q PEM block; only certificates belong in a trust bundle", path, blk.Type)
+			return nil, fmt.Errorf("--additional-trust-bundle %s: holds a %q PEM block; only certificates belong in a trust bundle", name, blk.Type)
 		}
 		certs++
 	}
 	if certs == 0 {
-		return nil, fmt.Errorf("--additional-trust-bundle %s: no PEM certificate found", path)
+		return nil, fmt.Errorf("--additional-trust-bundle %s: no PEM certificate found", name)
 	}
 	return data, nil
 }

@@ -19,11 +19,6 @@ import (
 
 func init() {
 	registerCommand("lint", newLintCmd)
-	// validate lints the Containerfiles embedded in MachineOSConfigs with
-	// the same rules (positions relative to the content; validate maps them).
-	embeddedLinter = func(file, content string) ([]findings.Finding, error) {
-		return containerfile.LintContent(file, content, containerfile.Options{Target: rules.OnCluster})
-	}
 }
 
 // stdinName names standard input in findings and errors.
@@ -34,6 +29,7 @@ func newLintCmd(g *globalOptions) *cobra.Command {
 	var list bool
 	var enable []string
 	var target string
+	var vf versionFlag
 	cmd := &cobra.Command{
 		Use:   "lint [FILE|-]...",
 		Short: "Lint a Containerfile, or the Containerfiles inside MachineOSConfig YAML",
@@ -41,8 +37,10 @@ func newLintCmd(g *globalOptions) *cobra.Command {
 (OCL1xx: the contract) and against what makes a good OS image (OCL2xx). FILE is
 a Containerfile, - for standard input, or a YAML file (several documents allowed)
 with MachineOSConfig objects: every spec.containerFile[].content is linted,
-findings point at the YAML file's own lines, and a MachineOSConfig without a
-NoArch entry is OCL302.
+findings point at the YAML file's own lines, each MachineOSConfig is checked
+against the CRD schema and CEL rules of --openshift-version (OCL301: what the API
+server would refuse; default the newest version's CRDs), and one without a NoArch
+entry is OCL302.
 
 Each rule applies to some targets (lint --list shows which):
   on-cluster      a MachineOSConfig's content, built after the operator's configs stage
@@ -105,7 +103,11 @@ it, 2 unreadable input or bad flags.`,
 					return inputError(fmt.Errorf("--enable %s: no such rule (see ocl-build lint --list)", id))
 				}
 			}
-			opts := containerfile.Options{Enable: append(cfg.Enabled(), enable...), Target: tgt}
+			profile, err := vf.profile(cmd, g)
+			if err != nil {
+				return inputError(err)
+			}
+			opts := containerfile.Options{Enable: append(cfg.Enabled(), enable...), Target: tgt, Profile: &profile}
 			var all []findings.Finding
 			var bad []error
 			stdinUsed := false
@@ -144,6 +146,7 @@ it, 2 unreadable input or bad flags.`,
 	f.BoolVar(&list, "list", false, "print the rule catalogue and exit")
 	f.StringSliceVar(&enable, "enable", nil, "turn on opt-in rules, e.g. --enable OCL214")
 	f.StringVar(&target, "target", rules.Auto, "where the image is built: on-cluster, out-of-cluster, bootc, or auto (read it from the file)")
+	vf.register(cmd)
 	return cmd
 }
 

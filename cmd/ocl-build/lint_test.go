@@ -120,13 +120,13 @@ func TestLintBadInputs(t *testing.T) {
 		path string
 		want string
 	}{
-		"binary":       {write("bin", []byte{0x7f, 'E', 'L', 'F', 0, 1, 2, 3}), ":1: not a text file"},
-		"invalid utf8": {write("utf", []byte("FROM configs\nRUN echo \xff\n")), ":2: not valid UTF-8"},
-		"10 MB":        {write("big", big), "file is too large (10485760 bytes"},
-		"other kind":   {write("cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\n")), "no MachineOSConfig in this YAML (found ConfigMap)"},
-		"no content":   {repoFile("testdata/containerfiles/mosc/no-content.yaml"), `no-content.yaml:9: MachineOSConfig "worker" spec.containerFile[0] has no content`},
-		"missing":      {filepath.Join(dir, "nope"), "nope: no such file or directory"},
-		"directory":    {dir, "is a directory"},
+		"binary":        {write("bin", []byte{0x7f, 'E', 'L', 'F', 0, 1, 2, 3}), ":1: not a text file"},
+		"invalid utf8":  {write("utf", []byte("FROM configs\nRUN echo \xff\n")), ":2: not valid UTF-8"},
+		"10 MB":         {write("big", big), "file is too large (10485760 bytes"},
+		"other kind":    {write("cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\n")), "no MachineOSConfig in this YAML (found ConfigMap)"},
+		"duplicate key": {write("dup.yaml", []byte("apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineOSConfig\nmetadata:\n  name: a\n  name: b\n")), `dup.yaml:5: malformed YAML: line 5: key "name" already set in map`},
+		"missing":       {filepath.Join(dir, "nope"), "nope: no such file or directory"},
+		"directory":     {dir, "is a directory"},
 	}
 	for name, c := range cases {
 		code, out, errOut := runCLI(t, "", "lint", c.path)
@@ -135,8 +135,14 @@ func TestLintBadInputs(t *testing.T) {
 			t.Errorf("%s: code=%d stdout=%q stderr=%q", name, code, out, errOut)
 		}
 	}
+	// A MachineOSConfig the API server would refuse is a finding (exit 1)
+	// at the field's line, as validate reports it, not unreadable input.
+	code, out, errOut := runCLI(t, "", "lint", repoFile("testdata/containerfiles/mosc/no-content.yaml"))
+	if code != exitFindings || errOut != "" || !strings.Contains(out, `no-content.yaml:9:7: error OCL301: MachineOSConfig "worker": spec.containerFile[0].content: Required value`) {
+		t.Errorf("no content: code=%d stdout=%q stderr=%q", code, out, errOut)
+	}
 	// A bad file among good ones: the good ones are still reported, exit 2.
-	code, out, errOut := runCLI(t, "", "lint", repoFile("testdata/containerfiles/bad/sh-c.Containerfile"), filepath.Join(dir, "bin"))
+	code, out, errOut = runCLI(t, "", "lint", repoFile("testdata/containerfiles/bad/sh-c.Containerfile"), filepath.Join(dir, "bin"))
 	if code != exitInput || !strings.Contains(out, "OCL106") || !strings.Contains(errOut, "not a text file") {
 		t.Errorf("mixed: code=%d out=%q err=%q", code, out, errOut)
 	}

@@ -183,9 +183,6 @@ func buildManifests(o manifestsOptions) ([]byte, []string, error) {
 	for _, f := range fs {
 		msg := fmt.Sprintf("%s: %s", f.Rule, f.Message)
 		switch {
-		case f.Rule == "OCL307" && !o.withPool:
-			// The pool may already exist on the cluster; say so, do not refuse.
-			warnings = append(warnings, msg)
 		case f.Severity >= findings.SeverityError:
 			refused = append(refused, msg)
 		case f.Severity >= findings.SeverityWarning:

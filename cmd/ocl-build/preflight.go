@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -128,18 +127,13 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	if err != nil {
 		return inputError(err)
 	}
-	var lintSource []byte
-	if in.mosc != "" {
-		// Lint the YAML itself, so findings carry its own lines.
-		if lintSource, err = os.ReadFile(in.mosc); err != nil {
-			return inputError(err)
-		}
-	}
+	// --mosc was read once (in.load); lint reads those bytes so findings
+	// carry the YAML's own lines.
 	cfName := in.containerfile
 	if cfName == "" || cfName == "-" {
 		cfName = "Containerfile"
-		if in.mosc != "" {
-			cfName = in.mosc
+		if li.MOSCFile != "" {
+			cfName = li.MOSCFile
 		}
 	}
 	notes := stderr
@@ -157,9 +151,9 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	}
 	o := preflight.Options{
 		Render:            li.Render,
-		Base:              in.baseOptions(),
+		Base:              in.baseOptions(li),
 		ContainerfileFile: cfName,
-		LintSource:        lintSource,
+		LintSource:        li.MOSCSource,
 		Config:            cfg,
 		MOSC:              li.MOSC,
 		Build:             bf.options(bf.keepContext, bf.tag, stderr),

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ocl-build/ocl-build/pkg/containerfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/kubedoc"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/pullsecret"
 
@@ -15,17 +18,14 @@ import (
 
 func init() { registerCommand("validate", newValidateCmd) }
 
-// embeddedLinter lints the Containerfiles embedded in MachineOSConfigs with
-// the default options; lint.go sets it.
-var embeddedLinter manifests.LintFunc
-
 func newValidateCmd(g *globalOptions) *cobra.Command {
 	var ff findingsFlags
 	var baseImage string
 	var minValidity time.Duration
 	var noLint bool
+	var vf versionFlag
 	cmd := &cobra.Command{
-		Use:   "validate FILE...",
+		Use:   "validate FILE|DIR|-...",
 		Short: "Validate MachineOSConfig, MachineConfigPool, MachineConfig and Secret manifests offline",
 		Long: `validate checks every document of the given YAML/JSON files as the API server
 would on create (oc apply --dry-run=server), offline: the OpenAPI schema and the
@@ -36,9 +36,15 @@ service-account tokens are not about to expire, no :latest push tag, the pool is
 present and selects MachineConfigs of its own role. The Containerfiles embedded in
 MachineOSConfigs are linted as by lint, with lines of the YAML file.
 
+FILE may be a directory (every *.yaml, *.yml, *.json under it) or - for standard
+input; Lists and ` + "`oc get -o yaml`" + ` dumps are read item by item, and kinds
+validate does not check (a ConfigMap, an Opaque Secret) are skipped with an info
+line on stderr. --openshift-version picks the CRDs of that version (4.19 and 4.20
+have no name == pool rule).
+
 Output and exit status are those of lint: 0 clean (below --fail-level), 1 findings,
-2 unreadable input (malformed YAML, an unknown kind, a Secret that is not a pull
-secret).`,
+2 unreadable input (malformed YAML, a duplicate key, a pull Secret that cannot be
+read, nothing to validate).`,
 		Example: `  # What manifests wrote, secrets included
   ocl-build validate layering.yaml
 
@@ -57,26 +63,38 @@ secret).`,
 			if err != nil {
 				return inputError(err)
 			}
-			var docs []*manifests.Document
-			for _, f := range files {
-				d, err := manifests.ReadFile(f)
-				if err != nil {
-					return inputError(err)
-				}
-				debugf(g, cmd.ErrOrStderr(), "read %s: %d documents", f, len(d))
-				docs = append(docs, d...)
+			profile, err := vf.profile(cmd, g)
+			if err != nil {
+				return inputError(err)
 			}
-			opts := manifests.CheckOptions{BaseImage: baseImage, MinValidity: minValidity}
-			if !noLint && embeddedLinter != nil {
-				enabled := cfg.Enabled()
-				opts.Lint = func(file, content string) ([]findings.Finding, error) {
-					if len(enabled) == 0 {
-						return embeddedLinter(file, content)
-					}
-					return containerfile.LintContent(file, content, containerfile.Options{Enable: enabled, Target: rules.OnCluster})
+			// One reader for every file, directory and "-"; kinds validate
+			// does not check are left out with an info line.
+			all, err := kubedoc.ReadAll(cmd.InOrStdin(), files...)
+			if err != nil {
+				return inputError(err)
+			}
+			docs, skipped := manifests.Select(all)
+			debugf(g, cmd.ErrOrStderr(), "read %d objects from %d inputs, %d skipped", len(all), len(files), len(skipped))
+			if !g.quiet {
+				for _, s := range skipped {
+					fmt.Fprintf(cmd.ErrOrStderr(), "info: %s\n", s)
 				}
 			}
-			fs, err := manifests.Check(docs, opts)
+			if len(docs) == 0 {
+				return inputError(fmt.Errorf("%s: no MachineOSConfig, MachineConfigPool, MachineConfig or pull Secret to validate", strings.Join(files, ", ")))
+			}
+			opts := manifests.CheckOptions{Profile: &profile, BaseImage: baseImage, MinValidity: minValidity}
+			if !noLint {
+				// As lint lints the content of a MachineOSConfig: on-cluster,
+				// the same version, the same opt-in rules.
+				lo := containerfile.Options{Enable: cfg.Enabled(), Target: rules.OnCluster, Profile: &profile}
+				opts.Lint = func(file, content string, lineOf func(int) int) ([]findings.Finding, error) {
+					o := lo
+					o.LineOf = lineOf
+					return containerfile.LintContent(file, content, o)
+				}
+			}
+			fs, err := manifests.Check(all, opts) // all: a skipped Secret a MachineOSConfig names is a finding
 			if err != nil {
 				return inputError(err)
 			}
@@ -94,6 +112,7 @@ secret).`,
 		},
 	}
 	ff.register(cmd, "lint policy file")
+	vf.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&baseImage, "base-image", manifests.DefaultBaseImage, "RHCOS base image the build pulls (its registry must be in baseImagePullSecret)")
 	f.DurationVar(&minValidity, "min-validity", pullsecret.DefaultMinValidity, "warn when a service-account token expires sooner than this")

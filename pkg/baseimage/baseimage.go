@@ -36,6 +36,10 @@ type Options struct {
 	BaseImage, ExtensionsImage string
 	Release                    string // release payload pull spec
 	OSImageURLFile             string // machine-config-osimageurl ConfigMap YAML
+	// OSImageURL is the ConfigMap already read from OSImageURLFile (which
+	// then only names it): a caller that read it, perhaps from standard
+	// input, does not have it read twice.
+	OSImageURL *mco.OSImageURLConfig
 }
 
 // Resolved names the images and where they came from.
@@ -70,9 +74,14 @@ func Resolve(ctx context.Context, o Options, sys *types.SystemContext) (*Resolve
 	case o.BaseImage != "":
 		return &Resolved{BaseImage: o.BaseImage, ExtensionsImage: o.ExtensionsImage, Source: "--base-image"}, nil
 	case o.OSImageURLFile != "":
-		c, err := mco.LoadOSImageURLConfig(o.OSImageURLFile)
-		if err != nil {
-			return nil, err
+		var c mco.OSImageURLConfig
+		if o.OSImageURL != nil {
+			c = *o.OSImageURL
+		} else {
+			var err error
+			if c, err = mco.LoadOSImageURLConfig(o.OSImageURLFile); err != nil {
+				return nil, err
+			}
 		}
 		return &Resolved{
 			BaseImage: c.BaseOSContainerImage, ExtensionsImage: c.BaseOSExtensionsContainerImage,

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ocl-build/ocl-build/pkg/kubedoc"
+
 	"github.com/ocl-build/ocl-build/pkg/findings"
 )
 
@@ -15,20 +17,10 @@ import (
 const MaxInputSize = 1 << 20
 
 // InputError is input that cannot be linted at all (not text, too large,
-// not a Containerfile or MachineOSConfig). Its message is one line naming
-// the file and, where known, the line.
-type InputError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *InputError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+// not a Containerfile or MachineOSConfig): the one input error type of the
+// reader (pkg/kubedoc), one line naming the file and, where known, the line
+// and field.
+type InputError = kubedoc.InputError
 
 func inputErr(file string, line int, format string, args ...any) error {
 	msg := strings.Join(strings.Fields(fmt.Sprintf(format, args...)), " ")

@@ -29,10 +29,12 @@ type Options struct {
 	Target rules.Target
 	// Profile is the OpenShift version in force; nil when unknown (rules
 	// then take their default severity, and version tables the newest
-	// version's).
+	// version's). It also picks the CRDs that check MachineOSConfig YAML
+	// (nil: the newest version's).
 	Profile *ocpversion.Profile
-	// lineOf maps content lines to the file's in messages (YAML).
-	lineOf func(int) int
+	// LineOf maps content lines to the file's in messages, for content
+	// embedded in a MachineOSConfig YAML (nil: the content is the file).
+	LineOf func(int) int
 }
 
 func (o Options) enabled(id string) bool {
@@ -94,7 +96,7 @@ func lintContent(file, content string, opts Options) ([]findings.Finding, *doc, 
 func lintDoc(file, content string, opts Options) *doc {
 	d, err := parseDoc(file, content)
 	d.profile = opts.Profile
-	d.lineOf = opts.lineOf
+	d.lineOf = opts.LineOf
 	if err != nil && !errors.Is(err, errNoInstructions) {
 		line := errLine(err)
 		col := 1

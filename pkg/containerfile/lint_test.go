@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/rules"
 )
 
@@ -155,12 +156,9 @@ func TestBadInput(t *testing.T) {
 		{"invalid utf-8", "Containerfile", []byte("FROM configs AS final\nRUN echo \xff\xfe\n"), "not valid UTF-8", 2},
 		{"10 MB", "Containerfile", big, "too large", 0},
 		{"other kind", "cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"), "no MachineOSConfig in this YAML (found ConfigMap)", 0},
-		{"yaml without kind", "x.yaml", []byte("a: 1\n"), "no MachineOSConfig", 0},
-		{"broken yaml", "x.yaml", []byte("kind: MachineOSConfig\nspec: [\n"), "not valid YAML", 2},
-		{"content missing", "m.yaml", []byte("kind: MachineOSConfig\nmetadata:\n  name: worker\nspec:\n  containerFile:\n  - containerfileArch: NoArch\n"), `"worker" spec.containerFile[0] has no content`, 6},
-		{"content not a string", "m.yaml", []byte("kind: MachineOSConfig\nspec:\n  containerFile:\n  - content: [a]\n"), "is not a string", 4},
-		{"no spec", "m.yaml", []byte("kind: MachineOSConfig\nmetadata: {name: w}\n"), "has no spec", 1},
-		{"v1alpha1", "m.yaml", []byte("apiVersion: machineconfiguration.openshift.io/v1alpha1\nkind: MachineOSConfig\nspec:\n  buildInputs: {}\n"), "apiVersion machineconfiguration.openshift.io/v1alpha1", 1},
+		{"yaml without kind", "x.yaml", []byte("a: 1\n"), "kind: missing: every Kubernetes object needs apiVersion and kind", 1},
+		{"broken yaml", "x.yaml", []byte("kind: MachineOSConfig\nspec: [\n"), "malformed YAML", 2},
+		{"duplicate key", "m.yaml", []byte("apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineOSConfig\nmetadata:\n  name: a\n  name: b\n"), `key "name" already set in map`, 5},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -177,18 +175,43 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// Empty content is valid on the cluster (the image is the configs stage):
-// no finding, no input error, as a file, as stdin text and inside YAML.
-func TestEmptyContentIsValid(t *testing.T) {
-	for name, data := range map[string]string{
-		"Containerfile": "", "blank": "\n  \n", "comments only": "# nothing yet\n",
-		"m.yaml":  "kind: MachineOSConfig\nspec:\n  containerFile:\n  - content: \"\"\n",
-		"m2.yaml": "kind: MachineOSConfig\nspec:\n  containerFile:\n  - containerfileArch: NoArch\n    content:\n",
-	} {
-		fs, err := LintFile(name, []byte(data), allOn)
-		if err != nil || len(fs) != 0 {
-			t.Errorf("%s: %v %v", name, err, fs)
-		}
+// What the API server refuses in a MachineOSConfig is a finding of the
+// chosen version's CRD (OCL301) at the field's line, as validate reports it,
+// not unreadable input.
+func TestMachineOSConfigSchemaFindings(t *testing.T) {
+	const head = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineOSConfig\nmetadata:\n  name: worker\n"
+	const rest = "  machineConfigPool: {name: worker}\n  imageBuilder: {imageBuilderType: Job}\n  renderedImagePushSecret: {name: s}\n  renderedImagePushSpec: quay.io/a/b:c\n"
+	cases := []struct {
+		name, yaml, want string
+		line             int
+	}{
+		{"content missing", head + "spec:\n  containerFile:\n  - containerfileArch: NoArch\n" + rest, "spec.containerFile[0].content: Required value", 7},
+		{"content not a string", head + "spec:\n  containerFile:\n  - content: [a]\n" + rest, "spec.containerFile[0].content: Invalid value", 7},
+		{"no spec", head, "spec: Required value", 1},
+		{"no apiVersion", "kind: MachineOSConfig\nmetadata: {name: w}\n", "apiVersion is missing: want machineconfiguration.openshift.io/v1", 1},
+		{"v1alpha1", "apiVersion: machineconfiguration.openshift.io/v1alpha1\nkind: MachineOSConfig\nspec:\n  buildInputs: {}\n", "move spec.buildInputs.containerFile to spec.containerFile", 1},
+		{"name apart from pool", strings.Replace(head, "name: worker", "name: other", 1) + "spec:\n" + rest, "MachineOSConfig name must match the referenced MachineConfigPool", 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fs, err := LintFile("m.yaml", []byte(c.yaml), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range fs {
+				if f.Rule == rules.OCL301.ID && f.Severity == findings.SeverityError && f.Line == c.line && strings.Contains(f.Message, c.want) {
+					return
+				}
+			}
+			t.Fatalf("no OCL301 error at line %d containing %q:\n%s", c.line, c.want, dump(fs))
+		})
+	}
+	// 4.20's CRD has no name/pool rule: the same object passes there.
+	y := strings.Replace(head, "name: worker", "name: other", 1) + "spec:\n" + rest
+	p420 := ocpversion.MustLookup("4.20")
+	fs, err := LintFile("m.yaml", []byte(y), Options{Profile: &p420})
+	if err != nil || len(fs) != 0 {
+		t.Fatalf("4.20: %v %s", err, dump(fs))
 	}
 }
 

@@ -342,10 +342,11 @@ func yamlError(file string, start int, err error) error {
 		}
 		return "line " + strconv.Itoa(n+start-1)
 	})
-	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	msg = strings.TrimPrefix(msg, "unmarshal errors: ")
-	return &InputError{File: file, Line: line, Msg: "malformed YAML: " + strings.Join(strings.Fields(msg), " ")}
+	msg = strings.Join(strings.Fields(msg), " ")
+	for _, p := range []string{"error converting YAML to JSON: ", "yaml: ", "unmarshal errors: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return &InputError{File: file, Line: line, Msg: "malformed YAML: " + msg}
 }
 
 // FromObjects makes documents of objects that were decoded elsewhere (read

@@ -30,8 +30,9 @@ var BuiltinPools = map[string]bool{"master": true, "worker": true, "arbiter": tr
 // every checker shares; findings take their severity from there.
 
 // LintFunc lints one embedded Containerfile; finding lines and columns are
-// relative to content. Check maps them onto the YAML file.
-type LintFunc func(file, content string) ([]findings.Finding, error)
+// relative to content, and Check maps them onto the YAML file. lineOf maps
+// a content line to the file's, for lines named inside messages.
+type LintFunc func(file, content string, lineOf func(int) int) ([]findings.Finding, error)
 
 // CheckOptions tune Check. The zero value works.
 type CheckOptions struct {
@@ -392,7 +393,7 @@ func (c *checker) lintRaw(d *Document) error {
 // content lines to YAML file lines.
 func (c *checker) lintEmbedded(d *Document, i int, content string) error {
 	path := fmt.Sprintf("spec.containerFile[%d].content", i)
-	fs, err := c.opts.Lint(d.File, content)
+	fs, err := c.opts.Lint(d.File, content, func(l int) int { return d.ContentPosition(path, l, 1).Line })
 	if err != nil {
 		return err
 	}

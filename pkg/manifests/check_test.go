@@ -187,8 +187,9 @@ func TestOtherKindsSkipped(t *testing.T) {
 func TestEmbeddedLintLinesMapToYAML(t *testing.T) {
 	docs := readAll(t, "seed-machineosconfig.yaml")
 	var seen string
-	lint := func(file, content string) ([]findings.Finding, error) {
-		seen = content
+	var line2 int
+	lint := func(file, content string, lineOf func(int) int) ([]findings.Finding, error) {
+		seen, line2 = content, lineOf(2)
 		// Point at the "RUN" instruction, line 2 column 1 of the content.
 		return []findings.Finding{{Line: 2, Column: 1, Rule: "OCL214", Severity: findings.SeverityInfo, Message: "x"}}, nil
 	}
@@ -202,7 +203,7 @@ func TestEmbeddedLintLinesMapToYAML(t *testing.T) {
 	for _, f := range fs {
 		if f.Rule == "OCL214" {
 			lines := strings.Split(string(must(os.ReadFile(tdm+"seed-machineosconfig.yaml"))), "\n")
-			if f.Line != 12 || f.Column != 7 || !strings.HasPrefix(lines[f.Line-1][f.Column-1:], "RUN dnf") {
+			if f.Line != 12 || f.Column != 7 || line2 != 12 || !strings.HasPrefix(lines[f.Line-1][f.Column-1:], "RUN dnf") {
 				t.Fatalf("mapped to %d:%d", f.Line, f.Column)
 			}
 			return

@@ -53,7 +53,7 @@ var pullSecretTypes = map[string]bool{"kubernetes.io/dockerconfigjson": true, "k
 func Handles(d *Document) bool {
 	group, _, _ := strings.Cut(d.APIVersion, "/")
 	switch {
-	case group == MachineConfigGroup && (d.Kind == KindMachineOSConfig || d.Kind == KindMachineConfigPool || d.Kind == KindMachineConfig):
+	case (group == MachineConfigGroup || d.APIVersion == "") && (d.Kind == KindMachineOSConfig || d.Kind == KindMachineConfigPool || d.Kind == KindMachineConfig):
 		return true
 	case d.APIVersion == "v1" && d.Kind == KindSecret:
 		t, _ := d.Object["type"].(string)
