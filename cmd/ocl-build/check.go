@@ -53,7 +53,7 @@ MachineConfig; --openshift-version chooses the rules (OCL401 is an error only on
 		Example: `  ocl-build check containers-storage:localhost/ocl-build/worker-automount:latest
   ocl-build check docker://registry.example.com/mco/os-image@sha256:… --authfile pull.json \
     --base docker://quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:… \
-    --machineconfigs ./mcs --pool worker-automount --openshift-version 4.20 --format sarif`,
+    --machineconfigs ./mcs --pool worker-automount --openshift-version 4.20 -o sarif`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			write, err := findingsWriter(ff.format)

@@ -40,11 +40,11 @@ MachineConfiguration spec.nodeDisruptionPolicy can turn more changes live.
 Exit 0 whatever the outcome; 2 when an input cannot be read.`,
 		Example: `  ocl-build diff-config ./mcs-now ./mcs-next --pool worker-automount --openshift-version 4.20
   ocl-build diff-config before.yaml after.yaml --all-versions
-  ocl-build diff-config ./a ./b --format json`,
+  ocl-build diff-config ./a ./b -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return inputError(fmt.Errorf("--format %s: want text or json", format))
+			if err := checkOutput(format, []string{"text", "json"}, ""); err != nil {
+				return inputError(err)
 			}
 			var profiles []ocpversion.Profile
 			var notes []string
@@ -108,7 +108,7 @@ Exit 0 whatever the outcome; 2 when an input cannot be read.`,
 	fl.StringVar(&pool, "pool", mco.DefaultPoolName, "the MachineConfigPool whose configs are compared (its MachineConfigPool object, when in the inputs, gives the selector)")
 	fl.StringVar(&version, "openshift-version", "", "OpenShift version whose rules apply, X.Y (default: the newest known, with a warning)")
 	fl.BoolVar(&allVersions, "all-versions", false, "predict for every OpenShift version ocl-build knows")
-	fl.StringVar(&format, "format", "text", "output format: text or json")
+	addOutputFlag(cmd, &format, "text", []string{"text", "json"}, "format")
 	return cmd
 }
 

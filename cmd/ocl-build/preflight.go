@@ -11,6 +11,7 @@ import (
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/preflight"
 	"github.com/ocl-build/ocl-build/pkg/push"
 )
@@ -25,6 +26,7 @@ type preflightFlags struct {
 	withPool, withSecrets, fallback bool
 	force                           bool
 	config                          string
+	previous                        []string
 }
 
 func newPreflightCmd(g *globalOptions) *cobra.Command {
@@ -91,6 +93,7 @@ pullspec (or the image ID) is printed.`,
 	fl.StringVar(&pf.report, "report", "", "write the JSON report to this file (atomic)")
 	addOutputFlag(cmd, &pf.format, "text", preflightFormats, "format")
 	fl.BoolVar(&pf.force, "force", false, "build despite lint errors, write manifests despite error findings")
+	fl.StringSliceVar(&pf.previous, "previous-machineconfigs", nil, "the pool's MachineConfigs on the cluster now (files or directories): the report says whether the change rebuilds the image, applies live or reboots (see diff-config)")
 	fl.StringVar(&pf.config, "config", "", "lint config (ignored rules, severity overrides, failure-threshold; default ./"+findings.ConfigFileName+" when present)")
 	return cmd
 }
@@ -162,6 +165,16 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 			Retries: bf.retry.policy().Retries, RetryDelay: bf.retry.delay, StallTimeout: bf.retry.stallTimeout()},
 		ManifestsDir: pf.manifestsDir, PushSpec: pf.pushSpec, PushSecretName: pf.pushSecret, BasePullSecretName: pf.basePullSecret,
 		WithPool: pf.withPool, WithSecrets: pf.withSecrets, Fallback: pf.fallback, Force: pf.force,
+	}
+	if len(pf.previous) > 0 {
+		m, err := mco.LoadManifests(pf.previous)
+		if err != nil {
+			return inputError(fmt.Errorf("--previous-machineconfigs: %w", err))
+		}
+		if len(m.MachineConfigs) == 0 {
+			return inputError(fmt.Errorf("--previous-machineconfigs: no MachineConfig in %s", strings.Join(pf.previous, ", ")))
+		}
+		o.PreviousMachineConfigs = m.MachineConfigs
 	}
 	if err := o.Validate(); err != nil {
 		return inputError(err)

@@ -73,6 +73,10 @@ type Options struct {
 	// Force builds despite lint errors and writes manifests despite error
 	// findings.
 	Force bool
+	// PreviousMachineConfigs, when set, are the pool's MachineConfigs on
+	// the cluster now: the report predicts whether the change to
+	// Render.MachineConfigs rebuilds the image, applies live or reboots.
+	PreviousMachineConfigs []*mcfgv1.MachineConfig
 
 	// Progress receives one line per step ("==> build"); nil: nothing.
 	Progress io.Writer

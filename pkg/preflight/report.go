@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ocl-build/ocl-build/pkg/configdiff"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 )
@@ -58,9 +59,12 @@ type Report struct {
 	Build                 *BuildReport       `json:"build,omitempty"`
 	RPMDiff               *RPMDiffReport     `json:"rpmdiff,omitempty"`
 	Checks                []findings.Finding `json:"checks"`
-	Push                  *PushReport        `json:"push,omitempty"`
-	Files                 []string           `json:"files"`
-	Seconds               float64            `json:"seconds"`
+	// Rebuild predicts what the change from the previous MachineConfigs
+	// does on the cluster (Options.PreviousMachineConfigs).
+	Rebuild *configdiff.Prediction `json:"rebuild,omitempty"`
+	Push    *PushReport            `json:"push,omitempty"`
+	Files   []string               `json:"files"`
+	Seconds float64                `json:"seconds"`
 }
 
 // ReportError is the step that failed and why.
@@ -190,6 +194,12 @@ func (r *Report) writeText(w io.Writer) error {
 			fmt.Fprintf(&b, "  %s\n", findingLine(f))
 		}
 	}
+	if r.Rebuild != nil {
+		fmt.Fprintf(&b, "on the cluster (OpenShift %s, from the previous MachineConfigs): %s\n", r.Rebuild.Version, r.Rebuild.Summary())
+		for _, c := range r.Rebuild.Changes {
+			fmt.Fprintf(&b, "  %s\n", c.Describe())
+		}
+	}
 	if r.Push != nil {
 		fmt.Fprintf(&b, "pushed: %s\n", r.Push.PullSpec)
 	}
@@ -243,6 +253,9 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 	}
 	if r.RPMDiff != nil {
 		fmt.Fprintf(&b, "- **RPM diff:** %s\n", r.RPMDiff.Summary)
+	}
+	if r.Rebuild != nil {
+		fmt.Fprintf(&b, "- **On the cluster (OpenShift %s):** %s\n", r.Rebuild.Version, mdCell(r.Rebuild.Summary()))
 	}
 	if r.Push != nil {
 		fmt.Fprintf(&b, "- **Pushed:** `%s`\n", r.Push.PullSpec)

@@ -2,14 +2,17 @@ package preflight
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/pkg/build"
+	"github.com/ocl-build/ocl-build/pkg/configdiff"
 	"github.com/ocl-build/ocl-build/pkg/containerfile"
 	"github.com/ocl-build/ocl-build/pkg/image"
 	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 	"github.com/ocl-build/ocl-build/pkg/rules"
 )
@@ -66,6 +69,11 @@ func renderStep(_ context.Context, s *state) error {
 	s.rendered = r
 	s.rep.Warnings = append(s.rep.Warnings, r.Warnings...)
 	s.rep.RenderedMachineConfig = r.MachineConfig.Name
+	if s.o.PreviousMachineConfigs != nil {
+		if s.rep.Rebuild, err = predictRebuild(s.o, r.Profile); err != nil {
+			return err
+		}
+	}
 	s.ctxDir = s.o.Build.ContextDir
 	if s.ctxDir == "" {
 		if s.ctxDir, err = s.tempDir("context"); err != nil {
@@ -176,4 +184,22 @@ func manifestsStep(_ context.Context, s *state) error {
 		s.rep.Files = append(s.rep.Files, p)
 	}
 	return nil
+}
+
+// predictRebuild compares the pool's previous MachineConfigs with these
+// under the version's rules: does the change rebuild the image, apply
+// live, or reboot the nodes.
+func predictRebuild(o Options, p ocpversion.Profile) (*configdiff.Prediction, error) {
+	if p.Version.IsZero() {
+		p = ocpversion.MustLookup("4.19") // the renderer's zero profile
+	}
+	old, err := configdiff.RenderPool(o.Render.PoolName, o.Render.MachineConfigPools, o.PreviousMachineConfigs)
+	if err != nil {
+		return nil, fmt.Errorf("previous MachineConfigs: %w", err)
+	}
+	cur, err := configdiff.RenderPool(o.Render.PoolName, o.Render.MachineConfigPools, o.Render.MachineConfigs)
+	if err != nil {
+		return nil, err
+	}
+	return configdiff.Predict(old, cur, p)
 }
