@@ -201,3 +201,42 @@ func TestLintEnableUnknownRule(t *testing.T) {
 		t.Fatalf("code=%d stderr=%q", code, e)
 	}
 }
+
+// --target and --openshift-version reach the rules: an out-of-cluster file
+// is clean as what it is and fails the on-cluster contract; pcs is the
+// two-node-ha extension, and a version before 4.19 is refused.
+func TestLintTargetAndVersion(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "Containerfile")
+	if err := os.WriteFile(f, []byte("FROM quay.io/openshift-release-dev/ocp-v4.0-art-dev:4.19\nCOPY motd /etc/motd\nRUN dnf install -y pcs && dnf clean all && ostree container commit\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, e := runCLI(t, "", "lint", f); code != exitOK || strings.Contains(out, "OCL102") || !strings.Contains(out, "OCL211") || e != "" {
+		t.Errorf("auto: code=%d out=%q err=%q", code, out, e)
+	}
+	if code, out, _ := runCLI(t, "", "lint", "--target", "on-cluster", f); code != exitFindings || !strings.Contains(out, "OCL102") || !strings.Contains(out, "OCL104") {
+		t.Errorf("on-cluster: code=%d out=%q", code, out)
+	}
+	if code, out, _ := runCLI(t, "", "lint", "--openshift-version", "4.19", f); code != exitOK || !strings.Contains(out, `"two-node-ha" (OpenShift 4.19)`) {
+		t.Errorf("4.19: code=%d out=%q", code, out)
+	}
+	if code, _, e := runCLI(t, "", "lint", "--openshift-version", "4.18", f); code != exitInput || !strings.Contains(e, "4.18 is not supported") {
+		t.Errorf("4.18: code=%d err=%q", code, e)
+	}
+	if code, _, e := runCLI(t, "", "lint", "--target", "cluster", f); code != exitInput || !strings.Contains(e, "--target") {
+		t.Errorf("bad target: code=%d err=%q", code, e)
+	}
+	cfg := filepath.Join(dir, "cfg.yaml")
+	if err := os.WriteFile(cfg, []byte("target: on-cluster\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCLI(t, "", "lint", "--config", cfg, f); code != exitFindings || !strings.Contains(out, "OCL102") {
+		t.Errorf("config target: code=%d out=%q", code, out)
+	}
+	if err := os.WriteFile(cfg, []byte("target: nowhere\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, e := runCLI(t, "", "lint", "--config", cfg, f); code != exitInput || !strings.Contains(e, "line 1: target") {
+		t.Errorf("bad config target: code=%d err=%q", code, e)
+	}
+}
