@@ -2,6 +2,7 @@ package containerfile
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/rules"
@@ -39,18 +40,23 @@ type ctx struct {
 	profile *ocpversion.Profile
 }
 
-func newCtx(d *doc, r *rules.Rule, t rules.Target) *ctx {
-	c := &ctx{d: d, rule: r, target: t, profile: d.profile}
+// newCtx points c (reused across the rules of one run) at rule r.
+func newCtx(c *ctx, d *doc, r *rules.Rule, t rules.Target) *ctx {
+	*c = ctx{d: d, rule: r, target: t, profile: d.profile}
 	if r.Scope != rules.Shipped {
 		c.insts, c.stages = d.insts, d.stages
 		return c
 	}
-	for _, st := range d.stages {
-		if d.shipped[st] {
-			c.stages = append(c.stages, st)
-			c.insts = append(c.insts, st.insts...)
+	if d.shippedInsts == nil {
+		d.shippedInsts, d.shippedStages = []*inst{}, []*stage{}
+		for _, st := range d.stages {
+			if d.shipped[st] {
+				d.shippedStages = append(d.shippedStages, st)
+				d.shippedInsts = append(d.shippedInsts, st.insts...)
+			}
 		}
 	}
+	c.insts, c.stages = d.shippedInsts, d.shippedStages
 	return c
 }
 
@@ -91,10 +97,16 @@ func finalStage(d *doc) *stage {
 }
 
 // extensionProfile is the version whose extension table OCL211 uses: the
-// one in force, or the newest known.
-func (c *ctx) extensionProfile() ocpversion.Profile {
+// one in force, or the newest known (looked up once: Lookup copies).
+func (c *ctx) extensionProfile() *ocpversion.Profile {
 	if c.profile != nil {
-		return *c.profile
+		return c.profile
 	}
-	return ocpversion.MustLookup(ocpversion.Newest().String())
+	newestOnce.Do(func() { newest = ocpversion.MustLookup(ocpversion.Newest().String()) })
+	return &newest
 }
+
+var (
+	newestOnce sync.Once
+	newest     ocpversion.Profile
+)

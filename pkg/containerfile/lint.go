@@ -116,6 +116,7 @@ func lintDoc(file, content string, opts Options) *doc {
 	if target == "" {
 		target, _ = detectTarget(d)
 	}
+	var c ctx
 	for _, r := range rules.All() {
 		fn := checks[r.ID]
 		if fn == nil || r.Retired != "" || !r.AppliesTo(target) {
@@ -124,7 +125,7 @@ func lintDoc(file, content string, opts Options) *doc {
 		if err != nil && r.ID != rules.OCL100.ID && r.ID != rules.OCL103.ID {
 			continue // nothing else can be judged in content that does not parse
 		}
-		fn(newCtx(d, r, target))
+		fn(newCtx(&c, d, r, target))
 	}
 	return d
 }

@@ -28,6 +28,9 @@ type doc struct {
 	// reaches the node. Content without FROM is one implicit stage (it runs
 	// at the end of the operator's configs stage), so all of it ships.
 	shipped map[*stage]bool
+	// shippedInsts and shippedStages: the same, as lists (built once).
+	shippedInsts  []*inst
+	shippedStages []*stage
 	// parseErrs are what OCL100 reports: the parser's, the shell's and
 	// malformed pragmas.
 	parseErrs []parseErr

@@ -63,10 +63,18 @@ var groupAlias = map[string]string{"groupinstall": "install", "groupremove": "re
 var setoptYes = regexp.MustCompile(`(?i)^(?:[^.=]*\.)?assumeyes=(?:1|true|yes|on)$`)
 
 // parsePkgCall reads a dnf/yum/microdnf/rpm/rpm-ostree call; nil otherwise.
+// The result is cached on the call; callers must not modify it.
 func parsePkgCall(c *call) *pkgCall {
 	if c == nil {
 		return nil
 	}
+	if !c.pkgDone {
+		c.pkg, c.pkgDone = readPkgCall(c), true
+	}
+	return c.pkg
+}
+
+func readPkgCall(c *call) *pkgCall {
 	switch {
 	case dnfLike(c.name) || c.name == "microdnf":
 		return parseDnf(c)

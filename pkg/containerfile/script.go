@@ -26,6 +26,9 @@ type call struct {
 	redirs    []redir
 	substs    []*call // commands inside $(...) / <(...) of its arguments
 	nested    *script // script it runs: sh -c '...', sh <<EOF
+	// pkg caches parsePkgCall: many rules ask, the answer does not change.
+	pkg     *pkgCall
+	pkgDone bool
 }
 
 type redir struct {

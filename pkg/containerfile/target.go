@@ -9,8 +9,17 @@ import (
 
 // Images that make a final stage out-of-cluster layering: the release's
 // RHCOS image (ocp-v4.0-art-dev, rhel-coreos), FCOS, OKD's SCOS/FCOS, and
-// the CentOS Stream CoreOS.
+// the CentOS Stream CoreOS. A cheap substring test first: most bases are
+// configs or plain images.
 var coreosImageRe = regexp.MustCompile(`(?i)(rhel-coreos|\brhcos\b|fedora-coreos|(^|/)fcos\b|(^|[/-])okd([/-]|$)|(^|[/-])scos([/-]|$)|stream-coreos|ocp-v4\.0-art-dev|openshift-release-dev)`)
+
+func coreosImage(img string) bool {
+	l := strings.ToLower(img)
+	if !strings.Contains(l, "os") && !strings.Contains(l, "okd") && !strings.Contains(l, "openshift") && !strings.Contains(l, "ocp") {
+		return false
+	}
+	return coreosImageRe.MatchString(img)
+}
 
 // Application base images: a final stage from one of them is not an OS
 // image built elsewhere but an on-cluster mistake (OCL102 says so).
@@ -50,7 +59,7 @@ func classifyImage(img string) rules.Target {
 			return rules.Bootc
 		}
 	}
-	if coreosImageRe.MatchString(img) { // tags count: ocp/4.19:rhel-coreos
+	if coreosImage(img) { // tags count: ocp/4.19:rhel-coreos
 		return rules.OutOfCluster
 	}
 	return ""
