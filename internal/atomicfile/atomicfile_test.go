@@ -42,3 +42,78 @@ func TestWriteFileFailureLeavesOldContent(t *testing.T) {
 		t.Fatalf("old file changed: %q", got)
 	}
 }
+
+// A symlink planted at the destination is replaced, never written through.
+func TestWriteFileAndMoveIntoReplacePlantedLink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("VICTIM"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i, write := range []func(string) error{
+		func(p string) error { return WriteFile(p, []byte("ours"), 0o644) },
+		func(p string) error {
+			src := filepath.Join(t.TempDir(), "src")
+			if err := os.WriteFile(src, []byte("ours"), 0o600); err != nil {
+				return err
+			}
+			return MoveInto(src, p, 0o644)
+		},
+	} {
+		p := filepath.Join(dir, "out"+string(rune('0'+i)))
+		if err := os.Symlink(victim, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := write(p); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: %v %v, want a regular 0644 file", p, fi.Mode(), err)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "VICTIM" {
+		t.Errorf("the link's target was written: %q", b)
+	}
+}
+
+// Across file systems (here: /dev/shm to the test's directory when they
+// differ) MoveInto copies through an O_EXCL temp file and leaves no temp.
+func TestMoveIntoAcrossFileSystems(t *testing.T) {
+	src, err := os.CreateTemp("/dev/shm", "atomicfile-test-")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	src.WriteString("across")
+	src.Close()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out")
+	if err := MoveInto(src.Name(), p, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "across" {
+		t.Errorf("content %q", b)
+	}
+	if _, err := os.Stat(src.Name()); !os.IsNotExist(err) {
+		t.Errorf("source left: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("temp files left: %v", ents)
+	}
+}
+
+func TestMkdirNoFollowRefusesALink(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink(t.TempDir(), filepath.Join(dir, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	if err := MkdirNoFollow(filepath.Join(dir, "sub"), 0o755); err == nil {
+		t.Error("a symlink was accepted as the directory")
+	}
+	if err := MkdirNoFollow(filepath.Join(dir, "new"), 0o755); err != nil {
+		t.Error(err)
+	}
+	if err := MkdirNoFollow(filepath.Join(dir, "new"), 0o755); err != nil {
+		t.Errorf("an existing directory: %v", err)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/internal/sigpolicy"
@@ -552,28 +553,25 @@ func storedDigest(store storage.Store, name string) (digest.Digest, error) {
 	return img.Digest, nil
 }
 
-// writeOCIArchive copies the image to an oci-archive, atomically: a temp
-// file in the same directory renamed into place.
+// writeOCIArchive copies the image to an oci-archive. containers/image
+// creates its file by name (os.Create, following a symlink), so it writes
+// into a private 0700 directory of ours, never into the user's directory
+// where another user could plant a link at a name it can predict; the
+// finished archive is then moved into place (atomicfile.MoveInto: a rename,
+// or an O_EXCL temp file renamed across file systems).
 func writeOCIArchive(ctx context.Context, store storage.Store, id, tag, path string, sys *types.SystemContext) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".ocl-build-*.tar")
+	private, err := ownedtemp.Dir("", "archive")
 	if err != nil {
 		return fmt.Errorf("oci-archive: %w", err)
 	}
-	tmpPath := f.Name()
-	f.Close()
-	os.Remove(tmpPath) // the transport creates it
-	defer os.Remove(tmpPath)
+	defer os.RemoveAll(private)
+	tmpPath := filepath.Join(private, "image.tar")
 
 	src, err := istorage.Transport.ParseStoreReference(store, id)
 	if err != nil {
 		return err
 	}
-	named := ""
-	if tag != "" {
-		named = tag
-	}
-	dst, err := archive.NewReference(tmpPath, named)
+	dst, err := archive.NewReference(tmpPath, tag)
 	if err != nil {
 		return fmt.Errorf("oci-archive %s: %w", path, err)
 	}
@@ -585,8 +583,8 @@ func writeOCIArchive(ctx context.Context, store storage.Store, id, tag, path str
 	if _, err := copy.Image(ctx, pc, dst, src, &copy.Options{SourceCtx: sys, DestinationCtx: sys}); err != nil {
 		return fmt.Errorf("writing oci-archive %s: %w", path, err)
 	}
-	if err := os.Chmod(tmpPath, 0o644); err != nil {
-		return err
+	if err := atomicfile.MoveInto(tmpPath, path, 0o644); err != nil {
+		return fmt.Errorf("oci-archive: %w", err)
 	}
-	return os.Rename(tmpPath, path)
+	return nil
 }

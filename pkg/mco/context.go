@@ -93,7 +93,12 @@ func WriteContext(dir string, r *Rendered) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(MachineConfigGzPath)), 0o755); err != nil {
+	// The context directory is the caller's; its machineconfig/ must be a
+	// real directory, not a link someone left there.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write context: %w", err)
+	}
+	if err := atomicfile.MkdirNoFollow(filepath.Join(dir, filepath.Dir(MachineConfigGzPath)), 0o755); err != nil {
 		return fmt.Errorf("write context: %w", err)
 	}
 	files := []struct {
