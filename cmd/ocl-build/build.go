@@ -103,10 +103,11 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	}
 	defer cleanRegistries()
 	o := preflight.Options{
-		Only:   preflight.BuildSteps,
-		Render: li.Render,
-		Base:   in.baseOptions(li),
-		Build:  f.options(f.keepContext, f.tag, stderr),
+		Only:             preflight.BuildSteps,
+		Render:           li.Render,
+		Base:             in.baseOptions(li),
+		OpenShiftVersion: versionCandidates(in.openshiftVersion),
+		Build:            f.options(f.keepContext, f.tag, stderr),
 	}
 	o.Build.OCIArchive = archive
 	if !g.quiet {
@@ -114,6 +115,9 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 		o.Done = func(step string, r *preflight.Report) {
 			switch step {
 			case preflight.StepBase:
+				if v := r.OpenShift; v != nil {
+					fmt.Fprintln(stderr, v.Describe())
+				}
 				fmt.Fprintf(stderr, "base image: %s (from %s)\n  digest: %s\n", r.Base.Image, r.Base.Source, r.Base.Digest)
 				if r.Base.ExtensionsImage != "" {
 					fmt.Fprintf(stderr, "extensions image: %s\n", r.Base.ExtensionsImage)

@@ -31,6 +31,8 @@ type inputOptions struct {
 	extensionsImage string
 	release         string
 	osImageURL      string
+	// openshiftVersion is --openshift-version (empty: detect).
+	openshiftVersion string
 }
 
 func addInputFlags(cmd *cobra.Command, o *inputOptions) {
@@ -44,6 +46,17 @@ func addInputFlags(cmd *cobra.Command, o *inputOptions) {
 	f.StringVar(&o.extensionsImage, "extensions-image", "", "RHCOS extensions image (the ConfigMap's baseOSExtensionsContainerImage)")
 	f.StringVar(&o.release, "release", "", "OpenShift release payload whose rhel-coreos and rhel-coreos-extensions images are the base")
 	f.StringVar(&o.osImageURL, "osimageurl", "", "the openshift-machine-config-operator/machine-config-osimageurl ConfigMap as YAML")
+	addOpenShiftVersionFlag(cmd, &o.openshiftVersion)
+}
+
+// localBase is the base image source when no network is used (render): the
+// flags or the ConfigMap.
+func (o *inputOptions) localBase(li *loadedInputs) *baseimage.Resolved {
+	r := &baseimage.Resolved{BaseImage: li.Render.BaseImage, ExtensionsImage: li.Render.ExtensionsImage, Source: "--base-image"}
+	if li.OSImages != nil {
+		r.Source, r.ReleaseVersion, r.FromConfigMap = "ConfigMap "+o.osImageURL, li.OSImages.ReleaseVersion, true
+	}
+	return r
 }
 
 // baseOptions say where the base image comes from; the ConfigMap of

@@ -152,9 +152,15 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	if pushAuth == "" {
 		pushAuth = bf.reg.AuthFile
 	}
+	// Lint runs before the base image is resolved: give it the version the
+	// flag or the ConfigMap states (the payload's is known only later).
+	if err := earlyProfile(in, li); err != nil {
+		return inputError(err)
+	}
 	o := preflight.Options{
 		Render:            li.Render,
 		Base:              in.baseOptions(li),
+		OpenShiftVersion:  versionCandidates(in.openshiftVersion),
 		ContainerfileFile: cfName,
 		LintSource:        li.MOSCSource,
 		Config:            cfg,

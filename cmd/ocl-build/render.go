@@ -18,7 +18,8 @@ func newRenderCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render",
 		Short: "Print the Containerfile the cluster builds (and write its build context)",
-		Long: `render shows exactly what the Machine Config Operator 4.19 hands to its builder:
+		Long: `render shows exactly what the Machine Config Operator of the cluster's
+OpenShift version (--openshift-version, else detected) hands to its builder:
 the pool's MachineConfigs merged into the rendered MachineConfig, the on-cluster
 Containerfile (extract and configs stages, extensions, tmpfiles, CA bundle, the
 three LABELs, then the MachineOSConfig's NoArch content verbatim) and, with
@@ -55,11 +56,14 @@ notes and warnings to stderr.`,
 			if li.Render.BaseImage == "" {
 				return inputError(errors.New("no base image: give --base-image REF or --osimageurl FILE (the machine-config-osimageurl ConfigMap)"))
 			}
+			stderr := cmd.ErrOrStderr()
+			if _, err := applyVersion(stderr, g.quiet, versionCandidates(in.openshiftVersion), in.localBase(li), &li.Render); err != nil {
+				return inputError(err)
+			}
 			r, err := mco.Render(li.Render)
 			if err != nil {
 				return inputError(err)
 			}
-			stderr := cmd.ErrOrStderr()
 			if !g.quiet {
 				for _, w := range append(li.Warnings, r.Warnings...) {
 					fmt.Fprintf(stderr, "warning: %s\n", w)

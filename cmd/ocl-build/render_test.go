@@ -3,8 +3,11 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/ocl-build/ocl-build/pkg/mco"
 )
@@ -22,14 +25,10 @@ func TestRenderCommandMatchesGoldenAndWritesContext(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code=%d stderr=%s", code, errOut)
 	}
-	want, err := os.ReadFile(filepath.Join(renderTD, "golden", "worker-automount.Containerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != string(want) {
-		t.Fatalf("stdout is not the golden Containerfile:\n%s", out)
-	}
-	for _, s := range []string{"rendered rendered-worker-automount-", "3 MachineConfigs: 00-worker-base, 99-worker-override, 10-automount", "ARM64 containerFile entry is ignored", "image tag on the cluster: worker-automount-"} {
+	// The ConfigMap says 4.19.10: the operator's 4.19 template, rendered
+	// from the same inputs (pkg/mco/testdata/golden, case "plain").
+	sameInstructions(t, out, filepath.Join(goldenTD, "4.19", "plain.containerfile"))
+	for _, s := range []string{"OpenShift 4.19 (from machine-config-osimageurl ConfigMap (releaseVersion))\n", "rendered rendered-worker-automount-", "3 MachineConfigs: 00-worker-base, 99-worker-override, 10-automount", "ARM64 containerFile entry is ignored", "image tag on the cluster: worker-automount-"} {
 		if !strings.Contains(errOut, s) {
 			t.Errorf("stderr lacks %q:\n%s", s, errOut)
 		}
@@ -44,6 +43,73 @@ func TestRenderCommandMatchesGoldenAndWritesContext(t *testing.T) {
 	mc, err := mco.DecodeMachineConfig(gz)
 	if err != nil || !strings.Contains(out, "LABEL machineconfig="+mc.Name+"\n") {
 		t.Fatalf("decoded %v, err %v", mc, err)
+	}
+}
+
+const goldenTD = "../../pkg/mco/testdata/golden"
+
+// sameInstructions compares a Containerfile with a golden rendered by the
+// operator's template, instruction by instruction (comments and the blank or
+// comment lines of heredoc scripts aside), as pkg/mco's golden test does.
+func sameInstructions(t *testing.T, got, goldenFile string) {
+	t.Helper()
+	want, err := os.ReadFile(goldenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := func(cf string) []string {
+		res, err := parser.Parse(strings.NewReader(cf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range res.AST.Children {
+			s := n.Original
+			for _, h := range n.Heredocs {
+				for _, l := range strings.Split(h.Content, "\n") {
+					if tl := strings.TrimSpace(l); tl != "" && !strings.HasPrefix(tl, "#") {
+						s += "\n" + l
+					}
+				}
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	if w, g := norm(string(want)), norm(got); !reflect.DeepEqual(w, g) {
+		t.Fatalf("render differs from %s:\nwant %q\ngot  %q", goldenFile, w, g)
+	}
+}
+
+// --openshift-version picks the operator; without it the ConfigMap's
+// releaseVersion does; a version before 4.19 is refused.
+func TestRenderCommandOpenShiftVersion(t *testing.T) {
+	args := []string{"render", "--containerfile", "-", "--machineconfigs", filepath.Join(renderTD, "extensions"),
+		"--osimageurl", filepath.Join(renderTD, "osimageurl.yaml")}
+	user := "FROM configs AS final\nRUN rpm -q usbguard krb5-workstation\n"
+	for v, golden := range map[string]string{"4.20": "4.20", "4.22": "4.22", "4.23": "main"} {
+		code, out, errOut := runCLI(t, user, append(args, "--openshift-version", v)...)
+		if code != 0 {
+			t.Fatalf("%s: code=%d %s", v, code, errOut)
+		}
+		sameInstructions(t, out, filepath.Join(goldenTD, golden, "extensions.containerfile"))
+		// The ConfigMap says 4.19.10: the flag wins, the disagreement is said.
+		if !strings.Contains(errOut, "OpenShift "+v+" (from --openshift-version)\n") || !strings.Contains(errOut, "warning: machine-config-osimageurl ConfigMap (releaseVersion) says OpenShift 4.19 but --openshift-version says "+v) {
+			t.Errorf("%s: stderr %s", v, errOut)
+		}
+	}
+	code, _, errOut := runCLI(t, user, append(args, "--openshift-version", "9.1")...)
+	if code != 0 || !strings.Contains(errOut, "OpenShift 9.1 (from --openshift-version), 5.2 profile") || !strings.Contains(errOut, "warning: OpenShift 9.1 is newer") {
+		t.Errorf("9.1: code=%d %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, user, append(args, "--openshift-version", "4.18")...)
+	if code != 2 || !strings.Contains(errOut, "v1alpha1") {
+		t.Errorf("4.18: code=%d %s", code, errOut)
+	}
+	// No version anywhere: the newest profile, with a warning naming the flag.
+	code, _, errOut = runCLI(t, user, "render", "--containerfile", "-", "--base-image", "b", "--extensions-image", "e")
+	if code != 0 || !strings.Contains(errOut, "(from default)") || !strings.Contains(errOut, "pass --openshift-version") {
+		t.Errorf("default: code=%d %s", code, errOut)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/containers/image/v5/pkg/compression"
 	"github.com/containers/image/v5/types"
 	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/opencontainers/go-digest"
 	"sigs.k8s.io/yaml"
 )
@@ -51,6 +52,49 @@ type Resolved struct {
 	Source string
 	// ReleaseVersion and OSImageURL when the source states them.
 	ReleaseVersion, OSImageURL string
+	// FromConfigMap: ReleaseVersion is the ConfigMap's releaseVersion (else
+	// the release payload's).
+	FromConfigMap bool
+	// Tags holds the release payload's image-references tags (nil for the
+	// other sources): the OS image streams' images are among them.
+	Tags map[string]string
+}
+
+// VersionCandidates are the OpenShift versions this source states, for
+// ocpversion.Resolve: the ConfigMap's releaseVersion or the payload's
+// version.
+func (r *Resolved) VersionCandidates() []ocpversion.Candidate {
+	if r == nil || r.ReleaseVersion == "" {
+		return nil
+	}
+	src := ocpversion.SourceReleasePayload
+	if r.FromConfigMap {
+		src = ocpversion.SourceConfigMap
+	}
+	return []ocpversion.Candidate{{Value: r.ReleaseVersion, Source: src}}
+}
+
+// StreamImages returns the base and extensions images of a pool's OS image
+// stream when it is not the version's default (whose images are BaseImage
+// and ExtensionsImage): the payload's tags for that stream (e.g.
+// rhel-coreos-10, rhel-coreos-10-extensions). Empty strings when the
+// default stream applies or the version has no streams.
+func (r *Resolved) StreamImages(p ocpversion.Profile, stream string) (base, ext string, err error) {
+	if stream == "" || p.OSImageStream == ocpversion.OSImageStreamNone || stream == p.DefaultOSImageStream() {
+		return "", "", nil
+	}
+	t, err := p.OSImageStreamTags(stream)
+	if err != nil {
+		return "", "", err
+	}
+	if r.Tags == nil {
+		return "", "", fmt.Errorf("the pool uses OS image stream %s, whose images are the release payload's %s and %s tags: give --release (%s names only the default stream's images)", stream, t.Base, t.Extensions, r.Source)
+	}
+	base, ext = r.Tags[t.Base], r.Tags[t.Extensions]
+	if base == "" {
+		return "", "", fmt.Errorf("the pool uses OS image stream %s, but %s has no %s tag (OS image streams arrived in 4.21 payloads)", stream, r.Source, t.Base)
+	}
+	return base, ext, nil
 }
 
 // Resolve picks the images. Only Release touches the network (sys carries
@@ -86,7 +130,7 @@ func Resolve(ctx context.Context, o Options, sys *types.SystemContext) (*Resolve
 		return &Resolved{
 			BaseImage: c.BaseOSContainerImage, ExtensionsImage: c.BaseOSExtensionsContainerImage,
 			Source:         "ConfigMap " + o.OSImageURLFile,
-			ReleaseVersion: c.ReleaseVersion, OSImageURL: c.OSImageURL,
+			ReleaseVersion: c.ReleaseVersion, OSImageURL: c.OSImageURL, FromConfigMap: true,
 		}, nil
 	}
 	rel, err := ReadRelease(ctx, o.Release, sys)
@@ -97,7 +141,7 @@ func Resolve(ctx context.Context, o Options, sys *types.SystemContext) (*Resolve
 	if rel.Version != "" {
 		src += " (" + rel.Version + ")"
 	}
-	return &Resolved{BaseImage: rel.RHCOS, ExtensionsImage: rel.RHCOSExtensions, Source: src, ReleaseVersion: rel.Version}, nil
+	return &Resolved{BaseImage: rel.RHCOS, ExtensionsImage: rel.RHCOSExtensions, Source: src, ReleaseVersion: rel.Version, Tags: rel.Tags}, nil
 }
 
 // Release is what a payload says about RHCOS.
@@ -265,6 +309,39 @@ func Digest(ctx context.Context, ref string, sys *types.SystemContext) (digest.D
 	d, err := docker.GetDigest(ctx, sys, ir)
 	if err != nil {
 		return "", fmt.Errorf("image %s: %w", ref, err)
+	}
+	return d, nil
+}
+
+// ApplyVersion resolves the OpenShift version from cands (in order: the
+// flag, the cluster) followed by what this source states, and puts the
+// version's profile and the images of the pool's OS image stream into ro.
+// With no candidate and a profile already in ro, that profile stays.
+func (r *Resolved) ApplyVersion(cands []ocpversion.Candidate, ro *mco.RenderOptions) (ocpversion.Detected, error) {
+	var d ocpversion.Detected
+	stated := false
+	for _, c := range append(append([]ocpversion.Candidate{}, cands...), r.VersionCandidates()...) {
+		stated = stated || c.Value != ""
+	}
+	if !stated && !ro.Profile.Version.IsZero() {
+		d = ocpversion.Detected{Profile: ro.Profile, Version: ro.Profile.Version, Source: "caller"}
+	} else {
+		var err error
+		if d, err = ocpversion.Resolve(append(cands, r.VersionCandidates()...)...); err != nil {
+			return d, err
+		}
+		ro.Profile = d.Profile
+	}
+	stream := ro.OSImageStream
+	if stream == "" {
+		stream = mco.PoolOSImageStream(mco.FindPool(ro.PoolName, ro.MachineConfigPools))
+	}
+	if ro.StreamBaseImage == "" {
+		b, e, err := r.StreamImages(d.Profile, stream)
+		if err != nil {
+			return d, err
+		}
+		ro.StreamBaseImage, ro.StreamExtensionsImage = b, e
 	}
 	return d, nil
 }

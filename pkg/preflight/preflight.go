@@ -22,6 +22,7 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/pullsecret"
 	"github.com/ocl-build/ocl-build/pkg/push"
 	"github.com/ocl-build/ocl-build/pkg/rules"
@@ -34,6 +35,12 @@ type Options struct {
 	// Base says how to find them.
 	Render mco.RenderOptions
 	Base   baseimage.Options
+	// OpenShiftVersion are the version sources known before the base image
+	// (--openshift-version, the cluster), in order; the ConfigMap's or the
+	// payload's version follows. The resolved profile goes into
+	// Render.Profile (set it beforehand for lint). With no source stating a
+	// version and Render.Profile set, that profile is used.
+	OpenShiftVersion []ocpversion.Candidate
 	// ContainerfileFile names the user's Containerfile in findings.
 	ContainerfileFile string
 	// LintSource, when set, is the file the user wrote (a MachineOSConfig

@@ -55,6 +55,7 @@ type Report struct {
 	Warnings              []string           `json:"warnings,omitempty"`
 	Steps                 []StepReport       `json:"steps"`
 	Lint                  []findings.Finding `json:"lint"`
+	OpenShift             *VersionReport     `json:"openshift,omitempty"`
 	Base                  *BaseReport        `json:"base,omitempty"`
 	Build                 *BuildReport       `json:"build,omitempty"`
 	RPMDiff               *RPMDiffReport     `json:"rpmdiff,omitempty"`
@@ -65,6 +66,25 @@ type Report struct {
 	Push    *PushReport            `json:"push,omitempty"`
 	Files   []string               `json:"files"`
 	Seconds float64                `json:"seconds"`
+}
+
+// VersionReport is the OpenShift version the run mirrored: as found, the
+// profile used (the newest known for a newer version) and where it came
+// from (--openshift-version, ConfigMap, release payload, default).
+type VersionReport struct {
+	Version string `json:"version"`
+	Profile string `json:"profile"`
+	Source  string `json:"source"`
+}
+
+// Describe is "OpenShift 4.20 (from release payload)", as
+// ocpversion.Detected says it.
+func (v *VersionReport) Describe() string {
+	s := fmt.Sprintf("OpenShift %s (from %s)", v.Version, v.Source)
+	if v.Profile != v.Version {
+		s += fmt.Sprintf(", %s profile", v.Profile)
+	}
+	return s
 }
 
 // ReportError is the step that failed and why.
@@ -176,6 +196,9 @@ func (r *Report) writeText(w io.Writer) error {
 	for _, f := range r.Lint {
 		fmt.Fprintf(&b, "  %s\n", findingLine(f))
 	}
+	if r.OpenShift != nil {
+		fmt.Fprintln(&b, r.OpenShift.Describe())
+	}
 	if r.Base != nil {
 		fmt.Fprintf(&b, "base image: %s\n  digest: %s\n", r.Base.Image, r.Base.Digest)
 	}
@@ -245,6 +268,9 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 	var b strings.Builder
 	icon := map[string]string{StatusOK: "✅", StatusFindings: "❌", StatusError: "⚠️"}[r.Status]
 	fmt.Fprintf(&b, "### %s ocl-build preflight: pool `%s` — %s\n\n", icon, r.Pool, r.Status)
+	if r.OpenShift != nil {
+		fmt.Fprintf(&b, "- **OpenShift:** %s\n", strings.TrimPrefix(r.OpenShift.Describe(), "OpenShift "))
+	}
 	if r.Base != nil {
 		fmt.Fprintf(&b, "- **Base image:** `%s` (`%s`)\n", r.Base.Image, r.Base.Digest)
 	}

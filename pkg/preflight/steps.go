@@ -55,6 +55,15 @@ func baseStep(ctx context.Context, s *state) error {
 	}
 	s.baseDigest = dg
 	s.rep.Base = &BaseReport{Image: base.BaseImage, Digest: dg.String(), Source: base.Source, ExtensionsImage: base.ExtensionsImage, ReleaseVersion: base.ReleaseVersion}
+	// The version: --openshift-version, the cluster, else what the base
+	// image source says (ConfigMap releaseVersion, payload version).
+	d, err := base.ApplyVersion(s.o.OpenShiftVersion, &s.o.Render)
+	if err != nil {
+		return err
+	}
+	s.rep.OpenShift = &VersionReport{Version: d.Version.String(), Profile: d.Profile.Version.String(), Source: d.Source}
+	s.rep.Warnings = append(s.rep.Warnings, d.Warnings...)
+	s.progress("%s", d.Describe())
 	s.progress("base image %s (%s)", base.BaseImage, dg)
 	return nil
 }
@@ -87,7 +96,9 @@ func renderStep(_ context.Context, s *state) error {
 // the resolved base image and the pool's default tag.
 func (s *state) buildOptions() build.Options {
 	bo := s.o.Build
-	bo.ContextDir, bo.Containerfile, bo.BaseImage = s.ctxDir, "", s.o.Render.BaseImage
+	// The FROM of the version's template (from 4.22 the rendered
+	// MachineConfig's osImageURL).
+	bo.ContextDir, bo.Containerfile, bo.BaseImage = s.ctxDir, "", s.rendered.BaseImage
 	if bo.Tag == "" {
 		bo.Tag = "localhost/ocl-build/" + s.rep.Pool + ":latest"
 	}
@@ -124,7 +135,7 @@ func (s *state) imageOptions() image.Options {
 func rpmdiffStep(ctx context.Context, s *state) error {
 	s.progress("rpm diff")
 	s.imgOpts = s.imageOptions()
-	s.baseRef = "docker://" + s.o.Render.BaseImage
+	s.baseRef = "docker://" + s.rendered.BaseImage
 	basePkgs, err := s.be.Packages(ctx, s.baseRef, s.imgOpts)
 	if err != nil {
 		return err
