@@ -44,4 +44,3 @@ func TestValidatorForVersion(t *testing.T) {
 		}
 	}
 }
-
