@@ -27,7 +27,7 @@ func TestLoadMachineConfigsDirectoryAndLists(t *testing.T) {
 
 func TestLoadErrorsNameFileObjectAndReason(t *testing.T) {
 	cases := []struct{ file, want string }{
-		{"ignition-2.2.yaml", `MachineConfig "50-old-spec": spec.config: Ignition spec 2.2.0 is not supported`},
+		{"ignition-2.4.yaml", `MachineConfig "50-unknown-spec": spec.config: Ignition spec 2.4.0 is unknown; supported spec versions: 2.2, 3.0`},
 		{"setuid-mode.yaml", `MachineConfig "50-setuid": spec.config: storage.files /usr/local/bin/su-helper: mode 04755 has special bits`},
 		{"relative-path.yaml", `MachineConfig "50-relative": spec.config: invalid Ignition 3.5.0 config: error at $.storage.files.0.path`},
 		{"unknown-extension.yaml", `MachineConfig "50-ext": spec.extensions: unsupported extensions ["emacs"]`},

@@ -116,8 +116,8 @@ func ValidateMachineConfig(mc *mcfgv1.MachineConfig) error {
 // as the operator's parser does, and reports the first fatal problem with its
 // JSON path. Like the operator, a config without ignition.version (even
 // `{}`) is refused; a MachineConfig with only kernel arguments omits
-// spec.config altogether. Spec 2.x configs are refused: converting them needs
-// the operator's ign-converter, which ocl-build does not carry.
+// spec.config altogether. Spec 2.x configs (2.0 to 2.2) are converted to 3.5
+// as the operator converts them (convertIgnition2).
 func ParseIgnition(raw []byte) (ign3types.Config, error) {
 	v, _, err := util.GetConfigVersion(raw)
 	if err != nil {
@@ -127,7 +127,10 @@ func ParseIgnition(raw []byte) (ign3types.Config, error) {
 		return ign3types.Config{}, fmt.Errorf("not a valid Ignition config: %v", err)
 	}
 	if v.Major == 2 {
-		return ign3types.Config{}, fmt.Errorf("Ignition spec %s is not supported by ocl-build; convert it to spec 3 (supported: %s)", v, supportedIgnVersion)
+		if v.Minor > 2 {
+			return ign3types.Config{}, fmt.Errorf("Ignition spec %s is unknown; supported spec versions: 2.2, %s", v, supportedIgnVersion)
+		}
+		return convertIgnition2(raw)
 	}
 	cfg, rpt, err := ign3.ParseCompatibleVersion(raw)
 	if err != nil {

@@ -174,3 +174,32 @@ func TestImageTagHashInputsPerVersion(t *testing.T) {
 		t.Errorf("4.22 tag %s, want %s", got, want)
 	}
 }
+
+// Ignition spec 2.2 MachineConfigs are converted to 3.5 as the operator
+// converts them: the last duplicate file wins, a duplicate unit's new
+// drop-ins join the kept unit, core's SSH keys are folded and deduplicated.
+func TestIgnition2Converted(t *testing.T) {
+	m := mustLoadPaths(t, filepath.Join(td, "ignition2"))
+	r, err := Render(RenderOptions{BaseImage: "b", MachineConfigs: m.MachineConfigs, Profile: ocpversion.MustLookup("4.20")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseIgnition(r.MachineConfig.Spec.Config.Raw)
+	if err != nil || cfg.Ignition.Version != "3.5.0" {
+		t.Fatalf("rendered config: %v %s", err, cfg.Ignition.Version)
+	}
+	if len(cfg.Storage.Files) != 1 || *cfg.Storage.Files[0].Mode != 384 || *cfg.Storage.Files[0].Contents.Source != "data:,second" {
+		t.Fatalf("files: %+v", cfg.Storage.Files)
+	}
+	if len(cfg.Systemd.Units) != 1 || len(cfg.Systemd.Units[0].Dropins) != 2 || cfg.Systemd.Units[0].Dropins[0].Name != "20-b.conf" {
+		t.Fatalf("units: %+v", cfg.Systemd.Units)
+	}
+	if len(cfg.Passwd.Users) != 1 || len(cfg.Passwd.Users[0].SSHAuthorizedKeys) != 2 {
+		t.Fatalf("users: %+v", cfg.Passwd.Users)
+	}
+	// Spec 2 allows other users; the operator refuses them.
+	raw := []byte(`{"ignition":{"version":"2.2.0"},"passwd":{"users":[{"name":"admin"}]}}`)
+	if _, err := ParseIgnition(raw); err == nil || !strings.Contains(err.Error(), `"admin"`) {
+		t.Fatalf("non-core user: %v", err)
+	}
+}
