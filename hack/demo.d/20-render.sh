@@ -21,3 +21,9 @@ echo "== build context"
 echo "== machineconfig.json.gz decoded the way the extract stage does (base64 -d | gunzip)"
 base64 -d "$ctx/context/machineconfig/machineconfig.json.gz" | gunzip - | jq -c '{name: .metadata.name, kernelArguments: .spec.kernelArguments, files: [.spec.config.storage.files[].path]}' 2>/dev/null \
 	|| base64 -d "$ctx/context/machineconfig/machineconfig.json.gz" | gunzip - | head -c 400; echo
+
+echo "== the version decides the template: the same inputs for OpenShift 4.20 (ConfigMap says 4.19.10)"
+echo "\$ ocl-build render ... --openshift-version 4.20 | diff <(4.19 render) -"
+diff <("$bin" render -q --mosc "$td/mosc.yaml" --machineconfigs "$td/machineconfigs" --osimageurl "$td/osimageurl.yaml") \
+	<("$bin" render --mosc "$td/mosc.yaml" --machineconfigs "$td/machineconfigs" --osimageurl "$td/osimageurl.yaml" --openshift-version 4.20) \
+	| grep '^[<>] [A-Za-z]' | head -20 || true
