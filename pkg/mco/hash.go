@@ -75,12 +75,14 @@ type OSImageURLConfig struct {
 	ReleaseVersion                 string
 }
 
-// ImageTag is the tag the 4.19 build controller gives the image it pushes:
+// ImageTag is the tag the build controller gives the image it pushes:
 // <MachineOSConfig name>-<md5(salt, yaml(pool spec.configuration),
 // yaml(MachineOSConfig spec), yaml(osimageurl config))>, which is also the
-// MachineOSBuild's name. It only equals the cluster's tag when every input
+// MachineOSBuild's name. osImages is what the version hashes (see
+// MOSBHashImages: the ConfigMap up to 4.21, the rendered MachineConfig's
+// images from 4.22). It only equals the cluster's tag when every input
 // equals the cluster's copy, including fields the API server defaults in the
-// MachineOSConfig spec and all four ConfigMap values.
+// MachineOSConfig spec.
 func ImageTag(moscName string, poolConfig mcfgv1.MachineConfigPoolStatusConfiguration, moscSpec mcfgv1.MachineOSConfigSpec, osImages OSImageURLConfig) (string, error) {
 	h, err := saltedMD5(poolConfig, moscSpec, osImages)
 	if err != nil {
