@@ -2,6 +2,7 @@ package baseimage
 
 import (
 	"context"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +150,36 @@ data:
 		if _, err := Resolve(ctx, tc.o, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.o, err, tc.want)
 		}
+	}
+}
+
+// A pool on the rhel-10 stream takes the payload's rhel-coreos-10 tags
+// (4.21+); the default stream and pre-4.21 versions need nothing extra; a
+// ConfigMap cannot name another stream's images.
+func TestStreamImagesAndVersionCandidates(t *testing.T) {
+	rel, err := ParseImageReferences([]byte(imageStreamJSON(map[string]string{TagRHCOS: rhcos, TagRHCOSExtensions: exts,
+		"rhel-coreos-10": "x/rhel10@sha256:10", "rhel-coreos-10-extensions": "x/rhel10-ext@sha256:11"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Resolved{BaseImage: rhcos, Source: "release R", Tags: rel.Tags, ReleaseVersion: "4.21.3"}
+	b, e, err := r.StreamImages(ocpversion.MustLookup("4.21"), "rhel-10")
+	if err != nil || b != "x/rhel10@sha256:10" || e != "x/rhel10-ext@sha256:11" {
+		t.Fatalf("rhel-10: %q %q %v", b, e, err)
+	}
+	for _, c := range []struct{ v, stream string }{{"4.21", ""}, {"4.21", "rhel-9"}, {"4.20", "rhel-10"}} {
+		if b, _, err := r.StreamImages(ocpversion.MustLookup(c.v), c.stream); err != nil || b != "" {
+			t.Errorf("%s %q: %q %v", c.v, c.stream, b, err)
+		}
+	}
+	cm := &Resolved{BaseImage: rhcos, Source: "ConfigMap cm.yaml", ReleaseVersion: "4.22.0", FromConfigMap: true}
+	if _, _, err := cm.StreamImages(ocpversion.MustLookup("4.22"), "rhel-10"); err == nil || !strings.Contains(err.Error(), "--release") {
+		t.Fatalf("ConfigMap: %v", err)
+	}
+	if c := cm.VersionCandidates(); len(c) != 1 || c[0].Source != ocpversion.SourceConfigMap || c[0].Value != "4.22.0" {
+		t.Fatalf("ConfigMap candidates %+v", c)
+	}
+	if c := r.VersionCandidates(); len(c) != 1 || c[0].Source != ocpversion.SourceReleasePayload {
+		t.Fatalf("payload candidates %+v", c)
 	}
 }
