@@ -2,7 +2,6 @@ package baseimage
 
 import (
 	"context"
-	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/ocl-build/ocl-build/pkg/build/buildtest"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 )
 
 func imageStreamJSON(tags map[string]string) string {
