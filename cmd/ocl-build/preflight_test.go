@@ -178,8 +178,7 @@ func TestPreflightAgainstFixture(t *testing.T) {
 	// The fixture payload says 4.19.0-fixture: that version's operator is
 	// mirrored, and the run says so.
 	if r.OpenShift == nil || r.OpenShift.Version != "4.19" || r.OpenShift.Source != "release payload" || !strings.Contains(out, "OpenShift 4.19 (from release payload)") {
-		t.Errorf("version: %+v
-%s", r.OpenShift, out)
+		t.Errorf("version: %+v\n%s", r.OpenShift, out)
 	}
 	ref, _ := name.ParseReference(pushImage)
 	desc, err := remote.Head(ref, w.RemoteOptions(true)...)
