@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/ocl-build/ocl-build/internal/fixture"
+	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/image"
 )
 
@@ -104,5 +105,24 @@ func TestFixtureAutofs(t *testing.T) {
 	}
 	for _, f := range fs {
 		t.Logf("%s %s: %s", f.Rule, f.Severity, f.Message)
+	}
+
+	// The image lints over docker:// with the base subtracted: the real
+	// autofs payload breaks none of bootc's fatal checks; what it ships
+	// under /run (autofs's tmpfiles-less run dir) or /var is named.
+	lint, err := Run(ctx, Input{Base: base, Built: built, Options: opts, Lint: true, ImageFile: pushRef})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range lint {
+		t.Logf("lint %s %s: %s", f.Rule, f.Severity, f.Message)
+		if f.Severity == findings.SeverityError || f.File != pushRef {
+			t.Errorf("unexpected: %+v", f)
+		}
+	}
+	// And the base alone, read through the registry, parses as a whole tree.
+	tree, err := ReadTree(ctx, base, nil)
+	if err != nil || len(tree.Nodes) < 1000 || tree.Layers != len(base.Layers) {
+		t.Fatalf("base tree: %v, %d nodes", err, len(tree.Nodes))
 	}
 }
