@@ -67,19 +67,38 @@ func expandVars(s string, vals map[string]string) string {
 	})
 }
 
-// braceExpand expands one level of {a,b} alternatives: kernel-{devel,headers}.
+// braceExpand expands {a,b} alternatives: kernel-{devel,headers}. At most
+// maxBraceWords words come out, so {a,b}{a,b}… cannot blow up.
 func braceExpand(s string) []string {
-	i := strings.IndexByte(s, '{')
-	if i < 0 || (i > 0 && s[i-1] == '$') {
-		return []string{s}
-	}
-	j := strings.IndexByte(s[i:], '}')
-	if j < 0 || !strings.Contains(s[i:i+j], ",") {
-		return []string{s}
-	}
-	var out []string
-	for _, alt := range strings.Split(s[i+1:i+j], ",") {
-		out = append(out, braceExpand(s[:i]+alt+s[i+j+1:])...)
+	out := []string{s}
+	for round := 0; round < 8; round++ {
+		var next []string
+		changed := false
+		for _, w := range out {
+			i := strings.IndexByte(w, '{')
+			if i < 0 || (i > 0 && w[i-1] == '$') {
+				next = append(next, w)
+				continue
+			}
+			j := strings.IndexByte(w[i:], '}')
+			if j < 0 || !strings.Contains(w[i:i+j], ",") {
+				next = append(next, w)
+				continue
+			}
+			changed = true
+			for _, alt := range strings.Split(w[i+1:i+j], ",") {
+				next = append(next, w[:i]+alt+w[i+j+1:])
+			}
+		}
+		if len(next) > maxBraceWords {
+			return out
+		}
+		out = next
+		if !changed {
+			break
+		}
 	}
 	return out
 }
+
+const maxBraceWords = 64
