@@ -205,7 +205,7 @@ spec:
 				"--base-image", w.BaseImage, "--extensions-image", w.ExtensionsImage,
 				"--authfile", w.MergedSecretFile, "--cert-dir", w.CertDir,
 				"--yum-repos-dir", w.YumReposDir,
-				"--quiet",
+				"--quiet", "--iidfile", filepath.Join(dir, driver+".iid"),
 			}, storeFlags...)
 			code, out, errOut := runCLI(t, "", args...)
 			if code != 0 {
@@ -214,6 +214,10 @@ spec:
 			id := strings.TrimSpace(out)
 			if len(id) != 64 {
 				t.Fatalf("--quiet printed %q, want the image ID only", out)
+			}
+			// --iidfile holds the ID as podman build writes it.
+			if b, err := os.ReadFile(filepath.Join(dir, driver+".iid")); err != nil || string(b) != "sha256:"+id {
+				t.Errorf("--iidfile: %q %v", b, err)
 			}
 			for _, s := range w.Secrets() {
 				if strings.Contains(out+errOut, s) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 )
@@ -32,6 +33,10 @@ func TestOutputIsAFormatEverywhere(t *testing.T) {
 			if _, ok := c.GetFlagCompletionFunc("output"); !ok {
 				t.Errorf("%s: -o values do not complete", c.CommandPath())
 			}
+		}
+		// --format survives only as a hidden old name of -o.
+		if f := c.Flags().Lookup("format"); f != nil && (!f.Hidden || c.Flags().Lookup("output") == nil) {
+			t.Errorf("%s: a visible --format (use addOutputFlag)", c.CommandPath())
 		}
 		for _, s := range c.Commands() {
 			walk(s)
@@ -227,6 +232,7 @@ func TestValueCompletion(t *testing.T) {
 		{[]string{"__complete", "lint", "--enable", ""}, []string{"OCL214\t"}},
 		{[]string{"__complete", "build", "--mosc", "../../testdata/manifests/seed-machineosconfig.yaml", "--pool", ""}, []string{"worker-automount"}},
 		{[]string{"__complete", "version", "--log-level", ""}, []string{"debug", "error"}},
+		{[]string{"__complete", "check", "--openshift-version", ""}, []string{"4.19\n", "4.22\n"}},
 	} {
 		code, out, _ := runCLI(t, "", c.args...)
 		for _, w := range c.want {
@@ -274,5 +280,27 @@ func TestManPagesGenerate(t *testing.T) {
 	}
 	if len(ents) < 15 {
 		t.Errorf("only %d man pages", len(ents))
+	}
+}
+
+// The libraries' own log lines (a "level=error … layer not known" after
+// Ctrl-C) reach stderr only when --log-level asks for them.
+func TestLibraryLogsOnlyWhenAsked(t *testing.T) {
+	defer logrus.SetOutput(os.Stderr)
+	var quiet, asked bytes.Buffer
+	if code := run([]string{"version"}, strings.NewReader(""), &bytes.Buffer{}, &quiet); code != 0 {
+		t.Fatal(code)
+	}
+	logrus.Error("layer not known")
+	if quiet.Len() != 0 {
+		t.Errorf("a library log line without --log-level: %q", quiet.String())
+	}
+	if code := run([]string{"--log-level", "error", "version"}, strings.NewReader(""), &bytes.Buffer{}, &asked); code != 0 {
+		t.Fatal(code)
+	}
+	logrus.Error("layer not known")
+	logrus.Warn("below the level")
+	if !strings.Contains(asked.String(), "level=error") || !strings.Contains(asked.String(), "layer not known") || strings.Contains(asked.String(), "below the level") {
+		t.Errorf("--log-level error: %q", asked.String())
 	}
 }

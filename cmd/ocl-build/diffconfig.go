@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -43,7 +42,7 @@ Exit 0 whatever the outcome; 2 when an input cannot be read.`,
   ocl-build diff-config ./a ./b -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(format, []string{"text", "json"}, ""); err != nil {
+			if err := checkOutput(format, structuredFormats, ""); err != nil {
 				return inputError(err)
 			}
 			var profiles []ocpversion.Profile
@@ -77,10 +76,8 @@ Exit 0 whatever the outcome; 2 when an input cannot be read.`,
 				preds = append(preds, pr)
 			}
 			out := cmd.OutOrStdout()
-			if format == "json" {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+			if format != "text" {
+				return writeStructured(out, format, struct {
 					Pool        string                   `json:"pool"`
 					Predictions []*configdiff.Prediction `json:"predictions"`
 				}{poolOrDefault(pool), preds})
@@ -108,7 +105,7 @@ Exit 0 whatever the outcome; 2 when an input cannot be read.`,
 	fl.StringVar(&pool, "pool", mco.DefaultPoolName, "the MachineConfigPool whose configs are compared (its MachineConfigPool object, when in the inputs, gives the selector)")
 	fl.StringVar(&version, "openshift-version", "", "OpenShift version whose rules apply, X.Y (default: the newest known, with a warning)")
 	fl.BoolVar(&allVersions, "all-versions", false, "predict for every OpenShift version ocl-build knows")
-	addOutputFlag(cmd, &format, "text", []string{"text", "json"}, "format")
+	addOutputFlag(cmd, &format, "text", structuredFormats, "format")
 	return cmd
 }
 

@@ -19,6 +19,9 @@ import (
 // (--output-file, --report, --digestfile, --iidfile, --manifests-dir) that
 // never takes a format word.
 
+// structuredFormats are the -o values of a command whose result is data.
+var structuredFormats = []string{"text", "json", "yaml"}
+
 // outputFlagUsage is the help of -o/--output for these formats.
 func outputFlagUsage(formats []string) string {
 	return "output format: " + strings.Join(formats, ", ")

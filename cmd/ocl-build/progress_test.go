@@ -110,3 +110,12 @@ func TestRpmdiffProgressOnATerminal(t *testing.T) {
 		t.Errorf("pipe: code %d stderr %q", code, stderr)
 	}
 }
+
+// inspect -q prints only the essential line: the image's digest.
+func TestInspectQuiet(t *testing.T) {
+	ref := rpmdiffPTYImage(t)
+	code, out, errOut := runCLI(t, "", "inspect", "-q", "--no-cache", ref)
+	if code != 0 || !regexp.MustCompile(`^sha256:[0-9a-f]{64}\n$`).MatchString(out) || errOut != "" {
+		t.Errorf("inspect -q: code %d stdout %q stderr %q", code, out, errOut)
+	}
+}
