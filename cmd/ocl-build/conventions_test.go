@@ -263,7 +263,7 @@ func TestManPagesGenerate(t *testing.T) {
 	}
 	for page, want := range map[string]string{
 		"ocl-build.1":              `.TH "OCL-BUILD" "1"`,
-		"ocl-build-build.1":        `\fB--storage-driver\fP="overlay"`,
+		"ocl-build-build.1":        `\fB--storage-driver\fP=`,
 		"ocl-build-secret-merge.1": `\fB--output-file\fP=""`,
 		"ocl-build-manifests.1":    `\fB-o\fP, \fB--output\fP="yaml"`,
 	} {
