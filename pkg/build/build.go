@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -126,6 +127,20 @@ type StepError struct {
 	// Pull: the step was a FROM whose image could not be fetched
 	// (credentials, network, TLS), not the Containerfile's own work.
 	Pull bool
+}
+
+// RunExitStatus is the exit status of the step's command when it ran and
+// exited non-zero (a RUN's `exit 3` gives 3), else 0. The CLI ends with it,
+// as `buildah bud` does.
+func (e *StepError) RunExitStatus() int {
+	var ee *exec.ExitError
+	if e.Pull || !errors.As(e.Err, &ee) {
+		return 0
+	}
+	if c := ee.ExitCode(); c > 0 {
+		return c
+	}
+	return 0
 }
 
 func (e *StepError) Error() string {

@@ -1,6 +1,8 @@
 package build
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/ocl-build/ocl-build/internal/ownedtemp"
+	"github.com/ocl-build/ocl-build/pkg/build/buildtest"
+	"github.com/ocl-build/ocl-build/pkg/oclerr"
 )
 
 // Prune removes exactly the build containers whose owner process is gone
@@ -105,4 +109,28 @@ func TestPruneOnlyDeadOwners(t *testing.T) {
 	if r, err := Prune(so); err != nil || !r.Empty() {
 		t.Errorf("second prune: %+v, %v", r, err)
 	}
+}
+
+// A RUN that exits 7 fails the build with a StepError whose
+// RunExitStatus is 7: the CLI ends with it, as buildah bud does.
+func TestFailingRunExitStatus(t *testing.T) {
+	requireRoot(t)
+	reg := buildtest.Start(t)
+	so := testStore(t, DriverVFS)
+	_, err := Build(context.Background(), Options{
+		ContextDir: contextDir(t, "FROM "+reg.BaseImage+"\nRUN echo failing; exit 7\n"),
+		Store:      so, Registry: RegistryOptions{InsecureSkipTLSVerify: true},
+		Tag: "localhost/ocl-build/exit7:latest", NoCache: true,
+	})
+	var se *StepError
+	if !errors.As(err, &se) {
+		t.Fatalf("want a StepError, got %v", err)
+	}
+	if got := se.RunExitStatus(); got != 7 {
+		t.Errorf("RunExitStatus = %d, want 7 (%v)", got, err)
+	}
+	if got := (&oclerr.StepError{Step: "build", Err: err, Failed: true}).ExitCode(); got != 7 {
+		t.Errorf("the command would exit %d, want 7", got)
+	}
+	assertClean(t, so)
 }

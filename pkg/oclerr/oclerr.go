@@ -65,6 +65,14 @@ func (e *StepError) Error() string {
 func (e *StepError) Unwrap() error { return e.Err }
 func (e *StepError) ExitCode() int {
 	if e.Failed {
+		// A RUN that exited non-zero ends the command with its own
+		// status, as `buildah bud` does (README "Exit codes").
+		var rs interface{ RunExitStatus() int }
+		if errors.As(e.Err, &rs) {
+			if c := rs.RunExitStatus(); c > 0 && c < 256 {
+				return c
+			}
+		}
 		return ExitFindings
 	}
 	return ExitInput

@@ -56,7 +56,7 @@ func TestBuildKilledDuringRun(t *testing.T) {
 		}
 		return pids
 	}
-	if !waitFor(3*time.Minute, func() bool { return len(runProcs()) == 4 }) {
+	if !waitFor(8*time.Minute, func() bool { return len(runProcs()) == 4 }) {
 		t.Fatalf("the RUN step never started its 4 processes (%v):\n%s", runProcs(), tail(pr.errText(), 3000))
 	}
 	tmp := tmpDirFor(home)
@@ -134,7 +134,7 @@ func TestBuildReclaimsKilledBuild(t *testing.T) {
 	home := t.TempDir()
 	cf := containerfile(t, "RUN echo ocl-reliability-reclaim; sleep 181\n")
 	pr := startBin(t, home, buildArgs(p, s, cf, "localhost/ocl-reliability/reclaim:latest")...)
-	if !waitFor(3*time.Minute, func() bool { return len(processesRunning("sleep\x00181\x00")) > 0 }) {
+	if !waitFor(8*time.Minute, func() bool { return len(processesRunning("sleep\x00181\x00")) > 0 }) {
 		t.Fatalf("the RUN step never started:\n%s", tail(pr.errText(), 3000))
 	}
 	if err := pr.cmd.Process.Signal(syscall.SIGKILL); err != nil {
