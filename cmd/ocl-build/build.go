@@ -19,6 +19,7 @@ func init() { registerCommand("build", newBuildCmd) }
 func newBuildCmd(g *globalOptions) *cobra.Command {
 	var in inputOptions
 	var f buildFlags
+	var cf clusterFlags
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Build the MachineOSConfig's image locally, exactly as the cluster would",
@@ -51,6 +52,11 @@ registry problems exit 2. Ctrl-C stops the build and removes its containers.`,
     --storage-driver vfs --no-cache --quiet`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, cleanup, err := clusterInputs(cmd.Context(), cmd, g, &cf, &in, &f, nil)
+			if err != nil {
+				return inputError(err)
+			}
+			defer cleanup()
 			return runBuild(cmd, g, &in, &f)
 		},
 	}
@@ -59,6 +65,7 @@ registry problems exit 2. Ctrl-C stops the build and removes its containers.`,
 	addOutputFlag(cmd, &f.output, "text", buildFormats, "")
 	cmd.Flags().StringVar(&f.ociArchive, "oci-archive", "", "also write the image to this oci-archive file (atomic)")
 	cmd.Flags().StringVar(&f.iidFile, "iidfile", "", "write the image ID to this file (atomic), as podman build --iidfile")
+	cf.registerInputs(cmd)
 	return cmd
 }
 

@@ -38,7 +38,7 @@ type inputOptions struct {
 func addInputFlags(cmd *cobra.Command, o *inputOptions) {
 	f := cmd.Flags()
 	f.StringVar(&o.containerfile, "containerfile", "", "the user's Containerfile content (the MachineOSConfig's containerFile); - reads stdin")
-	f.StringVar(&o.mosc, "mosc", "", "a MachineOSConfig YAML; its NoArch containerFile entry is used (MachineConfigs and MachineConfigPools in the same file count too)")
+	f.StringVar(&o.mosc, "mosc", "", "a MachineOSConfig YAML; its NoArch containerFile entry is used (MachineConfigs and MachineConfigPools in the same file count too); with --kubeconfig also a MachineOSConfig name on the cluster")
 	f.StringVar(&o.pool, "pool", "", "MachineConfigPool name (default: the MachineOSConfig's pool, else \"worker\")")
 	f.StringSliceVar(&o.machineConfigs, "machineconfigs", nil, "MachineConfig/MachineConfigPool YAML files or directories (repeatable), e.g. the output of 'oc get mc,mcp -o yaml'")
 	f.StringVar(&o.trustBundle, "additional-trust-bundle", "", "PEM file (or the openshift-config/user-ca-bundle ConfigMap YAML) copied into the image as the cluster does")

@@ -33,6 +33,7 @@ func newPreflightCmd(g *globalOptions) *cobra.Command {
 	var in inputOptions
 	var bf buildFlags
 	var pf preflightFlags
+	var cf clusterFlags
 	cmd := &cobra.Command{
 		Use:   "preflight",
 		Short: "Lint, build, diff, check, push and write the manifests: the whole flow in one command",
@@ -69,11 +70,17 @@ pullspec (or the image ID) is printed.`,
     --manifests-dir manifests/ --with-pool --fallback --report preflight.json -o markdown`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, cleanup, err := clusterInputs(cmd.Context(), cmd, g, &cf, &in, &bf, &pf)
+			if err != nil {
+				return inputError(err)
+			}
+			defer cleanup()
 			return runPreflight(cmd, g, &in, &bf, &pf)
 		},
 	}
 	addInputFlags(cmd, &in)
 	bf.register(cmd)
+	cf.registerInputs(cmd)
 	fl := cmd.Flags()
 	// One set of registry flags serves the base image pull and the push.
 	fl.Lookup("cert-dir").Usage += " (pull and push)"

@@ -14,6 +14,7 @@ func init() { registerCommand("render", newRenderCmd) }
 
 func newRenderCmd(g *globalOptions) *cobra.Command {
 	var in inputOptions
+	var cf clusterFlags
 	var contextDir, show string
 	cmd := &cobra.Command{
 		Use:   "render",
@@ -45,6 +46,11 @@ notes and warnings to stderr.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if show != "containerfile" && show != "machineconfig" {
 				return inputError(fmt.Errorf("--show %q: want containerfile or machineconfig", show))
+			}
+			if _, cleanup, err := clusterInputs(cmd.Context(), cmd, g, &cf, &in, nil, nil); err != nil {
+				return inputError(err)
+			} else {
+				defer cleanup()
 			}
 			li, err := in.load(cmd.InOrStdin())
 			if err != nil {
@@ -101,6 +107,7 @@ notes and warnings to stderr.`,
 		},
 	}
 	addInputFlags(cmd, &in)
+	cf.registerInputs(cmd)
 	cmd.Flags().StringVar(&contextDir, "context", "", "also write the build context to this directory (new or holding only a previous context)")
 	cmd.Flags().StringVar(&show, "show", "containerfile", "what to print: containerfile or machineconfig")
 	return cmd

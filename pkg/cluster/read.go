@@ -290,18 +290,18 @@ func (c *Client) Read(ctx context.Context, t Target) (*Snapshot, error) {
 		}
 	}
 	if !skip(ItemEntitlement) {
-		// The pool's own entitlement wins over the shared one (MCO 4.19
-		// buildrequest: etc-pki-entitlement-<pool>, then etc-pki-entitlement).
-		for _, name := range []string{EntitlementName + "-" + t.Pool, EntitlementName} {
-			sec, err := c.secret(ctx, MCONamespace, name, ItemEntitlement)
-			if err != nil {
-				return nil, err
-			}
-			if sec != nil {
-				s.Entitlement = sec
-				s.source(ItemEntitlement, "Secret %s/%s", MCONamespace, name)
-				break
-			}
+		// The operator mounts only etc-pki-entitlement-<pool> (MCO
+		// release-4.19 … main, buildrequest/buildrequestopts.go).
+		name := EntitlementName + "-" + t.Pool
+		sec, err := c.secret(ctx, MCONamespace, name, ItemEntitlement)
+		if err != nil {
+			return nil, err
+		}
+		if sec != nil {
+			s.Entitlement = sec
+			s.source(ItemEntitlement, "Secret %s/%s", MCONamespace, name)
+		} else if generic, err := c.secret(ctx, MCONamespace, EntitlementName, ItemEntitlement); err == nil && generic != nil {
+			s.note("Secret %s/%s exists, but the operator mounts only %s into pool %s's build: copy it under that name to use it", MCONamespace, EntitlementName, name, t.Pool)
 		}
 	}
 	if !skip(ItemProxy) {

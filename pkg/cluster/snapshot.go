@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -317,11 +316,14 @@ func (s *Snapshot) writeInto(dir string) (*Layout, error) {
 // dockerConfigJSON canonicalises a pull secret (.dockerconfigjson or legacy
 // .dockercfg) to {"auths": …}. Errors name the Secret, never its content.
 func dockerConfigJSON(sec *corev1.Secret) ([]byte, error) {
-	b, err := json.Marshal(minimalSecret(sec))
-	if err != nil {
-		return nil, err
+	where := "Secret " + sec.Namespace + "/" + sec.Name
+	data, ok := sec.Data[corev1.DockerConfigJsonKey]
+	if !ok {
+		if data, ok = sec.Data[corev1.DockerConfigKey]; !ok {
+			return nil, fmt.Errorf("%s has neither %s nor %s: not a pull secret", where, corev1.DockerConfigJsonKey, corev1.DockerConfigKey)
+		}
 	}
-	c, err := pullsecret.Parse("Secret "+sec.Namespace+"/"+sec.Name, b)
+	c, err := pullsecret.Parse(where, data)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +333,7 @@ func dockerConfigJSON(sec *corev1.Secret) ([]byte, error) {
 // minimalSecret is the Secret without server-set metadata, as a manifest.
 func minimalSecret(sec *corev1.Secret) *corev1.Secret {
 	return &corev1.Secret{
-		TypeMeta:   sec.TypeMeta,
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 		ObjectMeta: metav1ObjectMeta(sec.Namespace, sec.Name),
 		Type:       sec.Type,
 		Data:       sec.Data,

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ocl-build/ocl-build/internal/regretry"
+	"github.com/ocl-build/ocl-build/pkg/cluster"
+	"github.com/ocl-build/ocl-build/pkg/mco"
+)
+
+// clusterFlags say which cluster to read from: --kubeconfig and --context,
+// as oc takes them.
+type clusterFlags struct {
+	kubeconfig, context string
+}
+
+func (c *clusterFlags) register(cmd *cobra.Command, what string) {
+	f := cmd.Flags()
+	f.StringVar(&c.kubeconfig, "kubeconfig", "", what)
+	f.StringVar(&c.context, "context", "", "kubeconfig context (default: the current one; the kubeconfig defaults to $KUBECONFIG, then ~/.kube/config)")
+}
+
+// registerInputs is register for render, build, preflight and validate,
+// where the cluster is optional. Their --context is --kube-context: build
+// and preflight already have a --context (the build context directory).
+func (c *clusterFlags) registerInputs(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&c.kubeconfig, "kubeconfig", "", "read every input not given as a file from this cluster, for --pool (or --mosc NAME): MachineOSConfig, MachineConfigs, osimageurl ConfigMap, pull and push secrets, CA bundle, yum repos, rpm-gpg and entitlement secrets, proxy, mirrors, registry CAs")
+	f.StringVar(&c.context, "kube-context", "", "kubeconfig context to read from (implies the cluster: $KUBECONFIG or ~/.kube/config when --kubeconfig is not given)")
+}
+
+// wanted reports whether the user asked for the cluster. A $KUBECONFIG in
+// the environment alone does not: render and build stay offline unless told.
+func (c *clusterFlags) wanted() bool { return c.kubeconfig != "" || c.context != "" }
+
+// connect builds a client; errors are input errors (exit 2).
+func (c *clusterFlags) connect(stderr io.Writer, quiet bool) (*cluster.Client, error) {
+	return cluster.Connect(cluster.ConnectOptions{
+		Kubeconfig: c.kubeconfig,
+		Context:    c.context,
+		Notice: func(err error, wait time.Duration, n, of int) {
+			if !quiet {
+				fmt.Fprintf(stderr, "cluster: %v; retry %d of %d in %s\n", err, n, of, regretry.FormatDuration(wait))
+			}
+		},
+	})
+}
+
+// clusterInputs reads from the cluster what the command line does not give
+// as files, writes it to a private temp snapshot and points the unset flags
+// at it, so everything after this works exactly as with files. bf and pf may
+// be nil (render). The returned cleanup removes the temp snapshot.
+func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf *clusterFlags, in *inputOptions, bf *buildFlags, pf *preflightFlags) (*cluster.Snapshot, func(), error) {
+	nothing := func() {}
+	if !cf.wanted() {
+		return nil, nothing, nil
+	}
+	changed := cmd.Flags().Changed
+	stderr := cmd.ErrOrStderr()
+	t := cluster.Target{Pool: in.pool, Skip: map[cluster.Item]bool{}}
+	skip := func(it cluster.Item, flags ...string) {
+		for _, f := range flags {
+			if cmd.Flags().Lookup(f) != nil && changed(f) {
+				t.Skip[it] = true
+			}
+		}
+	}
+	switch {
+	case in.containerfile != "":
+		t.Skip[cluster.ItemMachineOSConfig] = true
+		if t.Pool == "" {
+			t.Pool = mco.DefaultPoolName
+		}
+	case in.mosc != "":
+		if _, err := os.Stat(in.mosc); err == nil {
+			// A MachineOSConfig file: the cluster gives the rest for its pool.
+			t.Skip[cluster.ItemMachineOSConfig] = true
+			if t.Pool == "" {
+				m, err := mco.LoadManifests([]string{in.mosc})
+				if err != nil {
+					return nil, nothing, fmt.Errorf("--mosc: %w", err)
+				}
+				if len(m.MachineOSConfigs) == 1 {
+					t.Pool = m.MachineOSConfigs[0].Spec.MachineConfigPool.Name
+				}
+			}
+		} else {
+			t.MOSC = in.mosc // a name on the cluster
+		}
+	}
+	skip(cluster.ItemMachineConfigs, "machineconfigs")
+	skip(cluster.ItemOSImageURL, "osimageurl", "base-image", "release")
+	skip(cluster.ItemUserCABundle, "additional-trust-bundle")
+	skip(cluster.ItemPullSecret, "authfile")
+	skip(cluster.ItemPushSecret, "push-authfile")
+	skip(cluster.ItemYumRepos, "yum-repos-dir")
+	skip(cluster.ItemRPMGPG, "rpm-gpg-dir")
+	skip(cluster.ItemEntitlement, "entitlement-dir")
+	skip(cluster.ItemProxy, "http-proxy", "https-proxy", "no-proxy")
+	skip(cluster.ItemMirrors, "registries-conf")
+	skip(cluster.ItemRegistryCAs, "cert-dir")
+	if bf == nil {
+		// render needs no credentials, mounts or registry settings.
+		for _, it := range []cluster.Item{cluster.ItemPullSecret, cluster.ItemPushSecret, cluster.ItemYumRepos, cluster.ItemRPMGPG,
+			cluster.ItemEntitlement, cluster.ItemProxy, cluster.ItemMirrors, cluster.ItemRegistryCAs} {
+			t.Skip[it] = true
+		}
+	}
+	if pf == nil || pf.push == "" {
+		t.Skip[cluster.ItemPushSecret] = true
+	}
+
+	c, err := cf.connect(stderr, g.quiet)
+	if err != nil {
+		return nil, nothing, err
+	}
+	debugf(g, stderr, "cluster: reading pool %q (MachineOSConfig %q) from %s, context %q", t.Pool, t.MOSC, c.Server, c.Context)
+	s, err := c.Read(ctx, t)
+	if err != nil {
+		return nil, nothing, err
+	}
+	l, err := s.WriteTemp()
+	if err != nil {
+		return nil, nothing, err
+	}
+	cleanup := func() { os.RemoveAll(l.Dir) }
+	if !g.quiet {
+		for _, n := range s.Notes {
+			fmt.Fprintf(stderr, "cluster: %s\n", n)
+		}
+		if s.Version != "" {
+			fmt.Fprintf(stderr, "cluster: %s, OpenShift %s, pool %s\n", c.Server, s.Version, s.PoolName)
+		}
+	}
+	for _, src := range s.Sources {
+		debugf(g, stderr, "cluster: %s from %s", src.Item, src.From)
+	}
+
+	set := func(dst *string, v string) {
+		if *dst == "" && v != "" {
+			*dst = v
+		}
+	}
+	if in.containerfile == "" {
+		if l.MOSC == "" && t.MOSC == "" && !t.Skip[cluster.ItemMachineOSConfig] {
+			cleanup()
+			return nil, nothing, fmt.Errorf("pool %s has no MachineOSConfig on the cluster: give the Containerfile with --containerfile FILE", s.PoolName)
+		}
+		if !t.Skip[cluster.ItemMachineOSConfig] {
+			in.mosc = l.MOSC
+		}
+	}
+	if in.pool == "" && in.containerfile != "" {
+		in.pool = s.PoolName
+	}
+	if !changed("machineconfigs") && l.MachineConfigs != "" {
+		in.machineConfigs = []string{l.MachineConfigs}
+	}
+	if !t.Skip[cluster.ItemOSImageURL] {
+		set(&in.osImageURL, l.OSImageURL)
+	}
+	set(&in.trustBundle, l.TrustBundle)
+	if bf != nil {
+		set(&bf.reg.AuthFile, l.AuthFile)
+		set(&bf.yumReposDir, l.YumReposDir)
+		set(&bf.rpmGPGDir, l.RPMGPGDir)
+		set(&bf.entitlementDir, l.EntitlementDir)
+		set(&bf.reg.RegistriesConf, l.RegistriesConf)
+		set(&bf.reg.CertDir, l.CertDir)
+		if !t.Skip[cluster.ItemProxy] && l.Proxy != (cluster.ProxySettings{}) {
+			bf.httpProxy, bf.httpsProxy, bf.noProxy = l.Proxy.HTTPProxy, l.Proxy.HTTPSProxy, l.Proxy.NoProxy
+		}
+	}
+	if pf != nil {
+		set(&pf.pushAuthFile, l.PushAuthFile)
+	}
+	return s, cleanup, nil
+}
