@@ -14,7 +14,7 @@ func newSnapshotCmd(g *globalOptions) *cobra.Command {
 	var cf clusterFlags
 	var pool, mosc, out string
 	cmd := &cobra.Command{
-		Use:   "snapshot --pool P -o DIR",
+		Use:   "snapshot --pool P --dir DIR",
 		Short: "Write what the cluster builds a pool from as files, for offline and CI runs",
 		Long: `snapshot reads from the cluster everything the Machine Config Operator reads to
 build the pool's image, and writes it to DIR as files that render, build,
@@ -37,13 +37,13 @@ be new, empty, or an earlier snapshot (replaced as a whole). A missing
 permission is an error naming the verb and resource; an unreachable API server
 is retried 3 times, then exit 2.`,
 		Example: `  # Snapshot the seed article's pool, then preflight offline from it
-  ocl-build snapshot --kubeconfig ~/.kube/config --pool worker-automount -o snap/
+  ocl-build snapshot --kubeconfig ~/.kube/config --pool worker-automount --dir snap/
   cd snap && ocl-build preflight --mosc machineosconfig.yaml --machineconfigs machineconfigs \
     --osimageurl machine-config-osimageurl.yaml --authfile pull-secret.json --yum-repos-dir yum.repos.d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
-				return inputError(fmt.Errorf("give the output directory with -o DIR"))
+				return inputError(fmt.Errorf("give the output directory with --dir DIR"))
 			}
 			if pool == "" && mosc == "" {
 				return inputError(fmt.Errorf("give the pool with --pool NAME (or the MachineOSConfig with --mosc NAME)"))
@@ -79,6 +79,6 @@ is retried 3 times, then exit 2.`,
 	f := cmd.Flags()
 	f.StringVar(&pool, "pool", "", "MachineConfigPool to snapshot")
 	f.StringVar(&mosc, "mosc", "", "MachineOSConfig name on the cluster (its pool is snapshot)")
-	f.StringVarP(&out, "output", "o", "", "directory to write (new, empty, or an earlier snapshot)")
+	f.StringVarP(&out, "dir", "d", "", "directory to write (new, empty, or an earlier snapshot)")
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ocl-build/ocl-build/pkg/cluster"
+	"github.com/ocl-build/ocl-build/pkg/oclerr"
 )
 
 func init() { registerCommand("status", newStatusCmd) }
@@ -85,7 +86,8 @@ failed (or --timeout).`,
 				return inputError(err)
 			}
 			if err != nil && ctx.Err() != nil {
-				return &exitError{code: exitInProgress, err: fmt.Errorf("stopped watching pool %s: still in progress", pool)}
+				fmt.Fprintf(cmd.ErrOrStderr(), "ocl-build: stopped watching pool %s: still in progress\n", pool)
+				return oclerr.Reported(exitInProgress)
 			}
 			if err != nil {
 				return inputError(err)
@@ -109,7 +111,7 @@ func statusExit(st *cluster.Status) error {
 	case cluster.VerdictFailed:
 		return findingsExit()
 	}
-	return &exitError{code: exitInProgress, silent: true}
+	return oclerr.Reported(exitInProgress)
 }
 
 func printStatus(w io.Writer, st *cluster.Status, quiet bool) {
