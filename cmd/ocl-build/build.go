@@ -7,11 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/pkg/preflight"
-	"github.com/sirupsen/logrus"
-	"github.com/spf13/cobra"
 )
 
 func init() { registerCommand("build", newBuildCmd) }
@@ -61,7 +62,7 @@ registry problems exit 2. Ctrl-C stops the build and removes its containers.`,
 		},
 	}
 	addInputFlags(cmd, &in)
-	f.register(cmd)
+	f.register(cmd, "pull")
 	addOutputFlag(cmd, &f.output, "text", buildFormats, "")
 	cmd.Flags().StringVar(&f.ociArchive, "oci-archive", "", "also write the image to this oci-archive file (atomic)")
 	cmd.Flags().StringVar(&f.iidFile, "iidfile", "", "write the image ID to this file (atomic), as podman build --iidfile")
@@ -119,6 +120,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 	o.Build.OCIArchive = archive
 	if !g.quiet {
 		o.Build.Out, o.Build.Progress = stderr, progressWriter(stderr)
+		o.Build.Registry.Notice = func(msg string) { fmt.Fprintln(stderr, msg) }
 		o.Done = func(step string, r *preflight.Report) {
 			switch step {
 			case preflight.StepBase:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 )
 
 // buildFlags are the build's own flags beyond the shared inputs; preflight
@@ -19,8 +20,7 @@ import (
 type buildFlags struct {
 	store          build.StoreOptions
 	storageOpts    []string
-	reg            build.RegistryOptions
-	tlsVerify      bool
+	reg            registryFlags
 	tag            string
 	noCache        bool
 	pull           string
@@ -39,14 +39,15 @@ type buildFlags struct {
 	output, ociArchive, iidFile string
 }
 
-func (f *buildFlags) register(cmd *cobra.Command) {
+// register adds the flags; retryWhat says which transfers the retry
+// flags govern ("pull", "pull or push").
+func (f *buildFlags) register(cmd *cobra.Command, retryWhat string) {
 	f.registerStore(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.reg.AuthFile, "authfile", "", "pull secret for the base image (.dockerconfigjson; default $REGISTRY_AUTH_FILE, then podman's)")
-	fl.StringVar(&f.reg.CertDir, "cert-dir", "", "directory of CA certificates (*.crt) for the registries")
-	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify registry certificates")
-	fl.StringVar(&f.reg.RegistriesConf, "registries-conf", "", "registries.conf to use instead of /etc/containers/registries.conf")
-	fl.StringVar(&f.reg.SignaturePolicy, "signature-policy", "", "policy.json to use (default /etc/containers/policy.json, else accept anything as the cluster's build does)")
+	f.reg.register(fl, "", registryFlagsHelp{
+		authFile: "pull secret for the base image (.dockerconfigjson, legacy .dockercfg or a Secret YAML; default $REGISTRY_AUTH_FILE, then podman's)",
+		target:   "the registries pulled from", policy: true,
+	})
 	fl.StringVar(&f.tag, "tag", "", "name of the built image (default localhost/ocl-build/POOL:latest)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "build every step afresh (the layer cache is on by default)")
 	fl.StringVar(&f.pull, "pull", build.PullMissing, "pull FROM images: missing, always, never or newer")
@@ -59,7 +60,7 @@ func (f *buildFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.keepContext, "context", "", "also write the build context to this directory")
 	fl.BoolVar(&f.clusterLayout, "cluster-layout", false, "build without the layer cache, one layer per stage, as the cluster's build pod does (preflight does this whenever it pushes)")
 	fl.BoolVar(&f.hostRegistries, "host-registries", false, "use this machine's registries.conf and policy.json, not the ones the pool's MachineConfigs carry (which the cluster's build pod mounts)")
-	f.retry.register(fl, "pull")
+	f.retry.register(fl, retryWhat)
 }
 
 // registerStore adds the flags that locate the store, podman's.
@@ -73,6 +74,9 @@ func (f *buildFlags) registerStore(cmd *cobra.Command) {
 
 // check rejects flag values that mean nothing, before any work starts.
 func (f *buildFlags) check() error {
+	if err := f.reg.check(); err != nil {
+		return err
+	}
 	return f.retry.check()
 }
 
@@ -113,17 +117,17 @@ func (f *buildFlags) useClusterRegistries(render mco.RenderOptions, notes io.Wri
 		cleanup()
 		return nothing, err
 	}
-	if conf != "" && f.reg.RegistriesConf == "" {
+	if conf != "" && f.reg.registriesConf == "" {
 		dropins := filepath.Join(dir, "registries.conf.d")
 		if err := os.Mkdir(dropins, 0o700); err != nil {
 			cleanup()
 			return nothing, err
 		}
-		f.reg.RegistriesConf, f.reg.RegistriesConfDir = conf, dropins
+		f.reg.registriesConf, f.reg.registriesConfDir = conf, dropins
 		fmt.Fprintf(notes, "registries.conf: the pool's MachineConfig's %s, as the build pod mounts it (--host-registries: this machine's)\n", mco.RegistriesConfPath)
 	}
-	if policy != "" && f.reg.SignaturePolicy == "" {
-		f.reg.SignaturePolicy = policy
+	if policy != "" && f.reg.policy == "" {
+		f.reg.policy = policy
 		fmt.Fprintf(notes, "policy.json: the pool's MachineConfig's %s, as the build pod mounts it (--host-registries: this machine's)\n", mco.PolicyJSONPath)
 	}
 	return cleanup, nil
@@ -144,11 +148,12 @@ func (f *buildFlags) storeOptions() build.StoreOptions {
 	return s
 }
 
-// registry is the registry options with --tls-verify applied.
-func (f *buildFlags) registry() build.RegistryOptions {
-	r := f.reg
-	r.InsecureSkipTLSVerify = !f.tlsVerify
-	return r
+// registry is the pull's registry options: credentials, TLS, retries;
+// warnings go to warn (nil: none).
+func (f *buildFlags) registry(warn io.Writer) registry.Options {
+	o := f.reg.options(warn)
+	f.retry.apply(&o)
+	return o
 }
 
 // options maps the flags to build.Options for a build of contextDir tagged
@@ -157,14 +162,11 @@ func (f *buildFlags) options(contextDir, tag string, logs io.Writer) build.Optio
 	return build.Options{
 		ContextDir:    contextDir,
 		Store:         f.storeOptions(),
-		Registry:      f.registry(),
+		Registry:      f.registry(logs),
 		Tag:           tag,
 		NoCache:       f.noCache,
 		ClusterLayout: f.clusterLayout,
 		Pull:          f.pull,
-
-		Retry:        f.retry.policy(),
-		StallTimeout: f.retry.stallTimeout(),
 
 		EntitlementDir: f.entitlementDir,
 		YumReposDir:    f.yumReposDir,

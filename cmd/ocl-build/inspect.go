@@ -3,11 +3,15 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/containers/image/v5/transports"
 	"github.com/spf13/cobra"
+
+	"github.com/ocl-build/ocl-build/pkg/oclerr"
 
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 )
@@ -26,7 +30,8 @@ func newInspectCmd(g *globalOptions) *cobra.Command {
 Machine Config Operator's labels (machineconfig, machineconfigpool,
 baseOSContainerImage), creation time, architecture, layers and sizes, os-release,
 and where its RPM database is, in which format, with how many packages.
-REF takes the same forms as for rpmdiff.`,
+REF takes the same forms as for rpmdiff; a bare NAME that is not a local path
+is an image of the default containers storage, as with podman image inspect.`,
 		Example: `  ocl-build inspect docker://image-registry.example.com/mco/os-image:latest --authfile pull-and-push.json
   ocl-build inspect oci-archive:layered.tar -o json | jq .mcoLabels`,
 		Args: cobra.ExactArgs(1),
@@ -38,12 +43,16 @@ REF takes the same forms as for rpmdiff.`,
 			if err != nil {
 				return inputError(err)
 			}
+			// Ctrl-C or SIGTERM cancels the read, which removes its
+			// spool directory; the exit is 130/143.
+			ctx, stop := signalContext(cmd)
+			defer stop()
 			r := rpmdiff.NewReader(opts)
 			done := rpmdiffProgress(cmd, g, r)
-			in, err := r.Inspect(cmd.Context(), args[0])
+			in, err := r.Inspect(ctx, inspectRef(args[0]))
 			done()
 			if err != nil {
-				return inputError(err)
+				return inputError(oclerr.Canceled(ctx, err))
 			}
 			if format == "json" || format == "yaml" {
 				return writeStructured(cmd.OutOrStdout(), format, in)
@@ -67,6 +76,24 @@ REF takes the same forms as for rpmdiff.`,
 }
 
 var inspectFormats = []string{"text", "json", "yaml"}
+
+// inspectRef lets a bare NAME mean an image of the default containers
+// storage, as podman image inspect and ocl-build push do, unless it is a
+// local path (a root filesystem or an rpmdb) or has a transport prefix.
+func inspectRef(ref string) string {
+	if strings.Contains(ref, "://") || hasTransportPrefix(ref) {
+		return ref
+	}
+	if _, err := os.Stat(ref); err == nil {
+		return ref
+	}
+	return "containers-storage:" + ref
+}
+
+func hasTransportPrefix(ref string) bool {
+	t, _, ok := strings.Cut(ref, ":")
+	return ok && transports.Get(t) != nil
+}
 
 func writeInspectText(w io.Writer, in *rpmdiff.Inspection) error {
 	var b strings.Builder

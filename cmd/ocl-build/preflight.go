@@ -20,13 +20,16 @@ func init() { registerCommand("preflight", newPreflightCmd) }
 
 // preflightFlags are preflight's own flags beyond build's.
 type preflightFlags struct {
-	push, pushAuthFile, pushSpec    string
+	push, pushSpec                  string
 	pushSecret, basePullSecret      string
 	manifestsDir, report, format    string
 	withPool, withSecrets, fallback bool
 	force                           bool
 	config                          string
 	previous                        []string
+	// pushReg is --push-authfile, --push-creds, --push-cert-dir, …: the
+	// push registry's group, falling back to the pull group's values.
+	pushReg registryFlags
 }
 
 func newPreflightCmd(g *globalOptions) *cobra.Command {
@@ -79,17 +82,15 @@ pullspec (or the image ID) is printed.`,
 		},
 	}
 	addInputFlags(cmd, &in)
-	bf.register(cmd)
+	bf.register(cmd, "pull or push")
 	cf.registerInputs(cmd)
 	fl := cmd.Flags()
-	// One set of registry flags serves the base image pull and the push.
-	fl.Lookup("cert-dir").Usage += " (pull and push)"
-	fl.Lookup("tls-verify").Usage += " (pull and push)"
-	for _, name := range []string{"retry", "stall-timeout"} {
-		fl.Lookup(name).Usage = strings.Replace(fl.Lookup(name).Usage, "a pull", "a pull or push", 1)
-	}
 	fl.StringVar(&pf.push, "push", "", "push the built image to this registry reference (host[:port]/repo:tag)")
-	fl.StringVar(&pf.pushAuthFile, "push-authfile", "", "push credentials (the builder's push secret; default: --authfile)")
+	pf.pushReg.fallback = &bf.reg
+	pf.pushReg.register(fl, "push-", registryFlagsHelp{
+		authFile: "push credentials (the builder's push secret; default: --authfile)",
+		target:   "the push registry", policy: true,
+	})
 	fl.StringVar(&pf.pushSpec, "push-spec", "", "renderedImagePushSpec of the written MachineOSConfig (default: --push)")
 	fl.StringVar(&pf.pushSecret, "push-secret", preflight.DefaultPushSecretName, "renderedImagePushSecret name in the written MachineOSConfig")
 	fl.StringVar(&pf.basePullSecret, "base-pull-secret", "", "baseImagePullSecret name in the written MachineOSConfig (default none: the global pull secret)")
@@ -155,15 +156,16 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		return inputError(err)
 	}
 	defer cleanRegistries()
-	pushAuth := pf.pushAuthFile
-	if pushAuth == "" {
-		pushAuth = bf.reg.AuthFile
+	if err := pf.pushReg.check(); err != nil {
+		return inputError(err)
 	}
 	// Lint runs before the base image is resolved: give it the version the
 	// flag or the ConfigMap states (the payload's is known only later).
 	if err := earlyProfile(in, li); err != nil {
 		return inputError(err)
 	}
+	pushReg := pf.pushReg.options(stderr)
+	bf.retry.apply(&pushReg)
 	o := preflight.Options{
 		Render:            li.Render,
 		Base:              in.baseOptions(li),
@@ -173,10 +175,8 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		Config:            cfg,
 		MOSC:              li.MOSC,
 		Build:             bf.options(bf.keepContext, bf.tag, stderr),
-		Push: push.Options{Dest: pf.push, AuthFile: pushAuth, CertDir: bf.reg.CertDir, TLSVerify: bf.tlsVerify,
-			RegistriesConf: bf.reg.RegistriesConf, SignaturePolicy: bf.reg.SignaturePolicy,
-			Retries: bf.retry.policy().Retries, RetryDelay: bf.retry.delay, StallTimeout: bf.retry.stallTimeout()},
-		ManifestsDir: pf.manifestsDir, PushSpec: pf.pushSpec, PushSecretName: pf.pushSecret, BasePullSecretName: pf.basePullSecret,
+		Push:              push.Options{Dest: pf.push, Registry: pushReg},
+		ManifestsDir:      pf.manifestsDir, PushSpec: pf.pushSpec, PushSecretName: pf.pushSecret, BasePullSecretName: pf.basePullSecret,
 		WithPool: pf.withPool, WithSecrets: pf.withSecrets, Fallback: pf.fallback, Force: pf.force,
 	}
 	if len(pf.previous) > 0 {
@@ -196,6 +196,7 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		o.Progress = stderr
 		o.Build.Out, o.Build.Progress = stderr, progressWriter(stderr)
 		o.Push.Progress = progressWriter(stderr)
+		o.Build.Registry.Notice = func(msg string) { fmt.Fprintln(stderr, msg) }
 		for _, w := range li.Warnings {
 			fmt.Fprintf(stderr, "warning: %s\n", w)
 		}

@@ -13,9 +13,9 @@ import (
 func init() { registerCommand("push", newPushCmd) }
 
 type pushFlags struct {
-	o         push.Options
-	tlsVerify bool
-	retry     retryFlags
+	o     push.Options
+	reg   registryFlags
+	retry retryFlags
 }
 
 func newPushCmd(g *globalOptions) *cobra.Command {
@@ -56,12 +56,11 @@ and name the registry and the operation; credentials are never printed.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.o.AuthFile, "authfile", "", "push credentials (.dockerconfigjson, the builder's push secret; default $REGISTRY_AUTH_FILE, then podman's)")
-	fl.StringVar(&f.o.CertDir, "cert-dir", "", "directory of CA certificates (*.crt) and client certificates for the registry")
-	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify the registry's certificate")
+	f.reg.register(fl, "", registryFlagsHelp{
+		authFile: "push credentials (.dockerconfigjson, legacy .dockercfg or a Secret YAML: the builder's push secret; default $REGISTRY_AUTH_FILE, then podman's)",
+		target:   "the registry", policy: true,
+	})
 	fl.StringVar(&f.o.DigestFile, "digestfile", "", "write the manifest digest (sha256:...) to this file after a successful push")
-	fl.StringVar(&f.o.RegistriesConf, "registries-conf", "", "registries.conf to use instead of /etc/containers/registries.conf")
-	fl.StringVar(&f.o.SignaturePolicy, "signature-policy", "", "policy.json to use (default /etc/containers/policy.json, else accept anything as the cluster's build does)")
 	f.retry.register(fl, "push")
 	return cmd
 }
@@ -74,10 +73,13 @@ func runPush(cmd *cobra.Command, g *globalOptions, f *pushFlags, src, dest strin
 	if err := f.retry.check(); err != nil {
 		return inputError(err)
 	}
+	if err := f.reg.check(); err != nil {
+		return inputError(err)
+	}
 	o := f.o
-	o.Src, o.Dest, o.TLSVerify = src, dest, f.tlsVerify
-	p := f.retry.policy()
-	o.Retries, o.RetryDelay, o.StallTimeout = p.Retries, p.Delay, f.retry.stallTimeout()
+	o.Src, o.Dest = src, dest
+	o.Registry = f.reg.options(stderr)
+	f.retry.apply(&o.Registry)
 	if !g.quiet {
 		o.Progress = progressWriter(stderr)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ocl-build/ocl-build/internal/regretry"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 )
 
 // retryFlags are --retry, --retry-delay and --stall-timeout, the same
@@ -46,6 +47,11 @@ func (f *retryFlags) policy() regretry.Policy {
 		p.Retries = -1
 	}
 	return p
+}
+
+// apply sets o's retry policy and stall timeout from the flags.
+func (f *retryFlags) apply(o *registry.Options) {
+	o.Retry, o.StallTimeout = f.policy(), f.stallTimeout()
 }
 
 // stallTimeout is the stall timeout for the libraries.

@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/pkg/image"
+	"github.com/ocl-build/ocl-build/pkg/oclerr"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 )
 
@@ -16,17 +18,17 @@ func init() { registerCommand("rpmdiff", newRpmdiffCmd) }
 // rpmdiffImageFlags are the podman/skopeo-style flags for reaching images,
 // shared by rpmdiff and inspect.
 type rpmdiffImageFlags struct {
-	authfile, certDir, registriesConf string
-	tlsVerify, noCache                bool
-	stallTimeout                      time.Duration
+	reg          registryFlags
+	noCache      bool
+	stallTimeout time.Duration
 }
 
 func (f *rpmdiffImageFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.authfile, "authfile", "", "registry credentials file (default $REGISTRY_AUTH_FILE, then the containers-auth.json defaults)")
-	fl.StringVar(&f.certDir, "cert-dir", "", "directory with the registry's TLS certificates (*.crt, *.cert, *.key)")
-	fl.BoolVar(&f.tlsVerify, "tls-verify", true, "require HTTPS and verify certificates for docker:// registries (default: registries.conf)")
-	fl.StringVar(&f.registriesConf, "registries-conf", "", "registries.conf to use instead of the system one")
+	f.reg.register(fl, "", registryFlagsHelp{
+		authFile: "registry credentials (.dockerconfigjson, legacy .dockercfg or a Secret YAML; default $REGISTRY_AUTH_FILE, then the containers-auth.json defaults)",
+		target:   "docker:// registries",
+	})
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the per-layer cache in the user cache directory")
 	fl.DurationVar(&f.stallTimeout, "stall-timeout", regretry.DefaultStallTimeout, "give up a registry request that received no data for this long, then retry (0: wait forever)")
 }
@@ -42,10 +44,13 @@ func (f *rpmdiffImageFlags) setup(cmd *cobra.Command, g *globalOptions) (image.O
 	if f.stallTimeout < 0 {
 		return image.Options{}, fmt.Errorf("--stall-timeout %s: want a positive duration, or 0 for none", f.stallTimeout)
 	}
-	o := f.options(cmd)
-	o.StallTimeout = f.stallTimeout
-	if o.StallTimeout == 0 {
-		o.StallTimeout = -1 // the library reads 0 as "default"; the flag's 0 means none
+	if err := f.reg.check(); err != nil {
+		return image.Options{}, err
+	}
+	o := f.options(stderr)
+	o.Registry.StallTimeout = f.stallTimeout
+	if o.Registry.StallTimeout == 0 {
+		o.Registry.StallTimeout = -1 // the library reads 0 as "default"; the flag's 0 means none
 	}
 	if !g.quiet {
 		o.OnRetry = func(what string, err error, wait time.Duration, n, of int) {
@@ -55,12 +60,8 @@ func (f *rpmdiffImageFlags) setup(cmd *cobra.Command, g *globalOptions) (image.O
 	return o, nil
 }
 
-func (f *rpmdiffImageFlags) options(cmd *cobra.Command) image.Options {
-	o := image.Options{AuthFile: f.authfile, CertDir: f.certDir, RegistriesConf: f.registriesConf}
-	if cmd.Flags().Changed("tls-verify") {
-		v := f.tlsVerify
-		o.TLSVerify = &v
-	}
+func (f *rpmdiffImageFlags) options(warn io.Writer) image.Options {
+	o := image.Options{Registry: f.reg.options(warn)}
 	if f.noCache {
 		o.CacheDir = "-"
 	}
@@ -105,17 +106,21 @@ Exit status: 0 whatever the diff (1 with --exit-code when something changed),
 			if err != nil {
 				return inputError(err)
 			}
+			// Ctrl-C or SIGTERM cancels the reads, which then remove
+			// their spool directories; the exit is 130/143.
+			ctx, stop := signalContext(cmd)
+			defer stop()
 			r := rpmdiff.NewReader(opts)
 			done := rpmdiffProgress(cmd, g, r)
-			base, err := r.Read(cmd.Context(), args[0])
+			base, err := r.Read(ctx, args[0])
 			if err != nil {
 				done()
-				return inputError(err)
+				return inputError(oclerr.Canceled(ctx, err))
 			}
-			target, err := r.Read(cmd.Context(), args[1])
+			target, err := r.Read(ctx, args[1])
 			done()
 			if err != nil {
-				return inputError(err)
+				return inputError(oclerr.Canceled(ctx, err))
 			}
 			rep := rpmdiff.Report{Base: base, Target: target, Result: rpmdiff.Diff(base.Packages, target.Packages)}
 			if g.quiet && format == "text" {

@@ -17,8 +17,9 @@ import (
 // countdown. The error it leaves is transient: the caller's retry loop
 // then tries again.
 type CopyWatch struct {
-	d    time.Duration
-	verb string // "sending" or "fetching"
+	d     time.Duration
+	floor int64  // bytes/s below which a window counts as stalled (0: none)
+	verb  string // "sending" or "fetching"
 
 	mu sync.Mutex
 	wd *Watchdog // the running attempt's, nil between attempts
@@ -32,6 +33,10 @@ type CopyWatch struct {
 func NewCopyWatch(d time.Duration, start, verb string) *CopyWatch {
 	return &CopyWatch{d: StallTimeout(d), verb: verb, op: start}
 }
+
+// SetFloor makes an attempt that moves less than bytesPerSecond over a
+// whole stall window stalled too (0: no floor). Call before Attempt.
+func (s *CopyWatch) SetFloor(bytesPerSecond int64) { s.floor = bytesPerSecond }
 
 // Relay passes copy.Image's progress events on to the returned channel
 // (closed when in is), kicking the watchdog on each. Give copy.Options a
@@ -47,8 +52,14 @@ func (s *CopyWatch) Relay(in <-chan types.ProgressProperties) <-chan types.Progr
 			}
 			switch p.Event {
 			case types.ProgressEventDone, types.ProgressEventSkipped:
+				if s.wd != nil {
+					s.wd.Restart() // a finished blob is progress, whatever its size
+				}
 				s.op = "waiting for the registry after blob " + ShortDigest(p.Artifact.Digest.String())
 			default:
+				if s.wd != nil {
+					s.wd.Moved(int64(p.OffsetUpdate))
+				}
 				s.op = s.verb + " blob " + ShortDigest(p.Artifact.Digest.String())
 			}
 			s.mu.Unlock()
@@ -63,6 +74,7 @@ func (s *CopyWatch) Relay(in <-chan types.ProgressProperties) <-chan types.Progr
 // by the watchdog into a stall error naming what was going on.
 func (s *CopyWatch) Attempt(ctx context.Context) (context.Context, func(error) error) {
 	actx, wd := NewWatchdog(ctx, s.d)
+	wd.SetFloor(s.floor)
 	s.mu.Lock()
 	s.wd = wd
 	s.mu.Unlock()

@@ -190,11 +190,26 @@ func IsUnauthorized(err error) bool {
 // registry answering again.
 var ErrStalled = errors.New("stalled")
 
-// StallError is ErrStalled with the timeout that ran out.
-type StallError struct{ After time.Duration }
+// StallError is ErrStalled with the timeout that ran out; with Floor set,
+// data did move, but only Bytes over that time, below Floor bytes/s.
+type StallError struct {
+	After time.Duration
+	Floor int64
+	Bytes int64
+}
 
 func (e *StallError) Error() string {
+	if e.Floor > 0 {
+		return fmt.Sprintf("stalled: %d bytes in %s, below the floor of %s/s", e.Bytes, FormatDuration(e.After), formatRate(e.Floor))
+	}
 	return "stalled: no data for " + FormatDuration(e.After)
+}
+
+func formatRate(b int64) string {
+	if b >= 1024 && b%1024 == 0 {
+		return fmt.Sprintf("%d KiB", b/1024)
+	}
+	return fmt.Sprintf("%d B", b)
 }
 
 func (e *StallError) Is(target error) bool { return target == ErrStalled }

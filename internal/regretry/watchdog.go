@@ -31,6 +31,12 @@ func StallTimeout(d time.Duration) time.Duration {
 // The countdown runs between Kick and Pause: a reader kicks before each
 // network read and pauses after it, so time the consumer spends on the
 // data does not count; a progress feed simply kicks on every event.
+//
+// With a rate floor (SetFloor), an attempt that keeps moving data, but less
+// than the floor over a whole timeout window of counting time, is ended
+// too: a trickle of a byte every few seconds never lets the countdown run
+// out, yet would take days. Moved reports the bytes; the check runs on
+// Moved and Pause.
 type Watchdog struct {
 	d      time.Duration
 	cancel context.CancelFunc
@@ -38,6 +44,13 @@ type Watchdog struct {
 
 	mu    sync.Mutex
 	fired bool
+	// Rate window: counting time so far (active, plus since the last
+	// Kick when since is set) and the bytes moved in it.
+	floor  int64
+	active time.Duration
+	since  time.Time
+	bytes  int64
+	slow   *StallError // set when the floor ended the attempt
 }
 
 // NewWatchdog returns the attempt's context and its watchdog, not yet
@@ -59,10 +72,22 @@ func (w *Watchdog) fire() {
 	w.cancel() // after setting fired: whoever sees the cancellation sees why
 }
 
+// SetFloor sets the rate floor in bytes per second (0: none).
+func (w *Watchdog) SetFloor(bytesPerSecond int64) {
+	w.mu.Lock()
+	w.floor = bytesPerSecond
+	w.mu.Unlock()
+}
+
 // Kick (re)starts the countdown: progress was made, or a wait begins.
 func (w *Watchdog) Kick() {
 	if w.t != nil {
 		w.t.Reset(w.d)
+		w.mu.Lock()
+		if w.since.IsZero() {
+			w.since = time.Now()
+		}
+		w.mu.Unlock()
 	}
 }
 
@@ -70,7 +95,70 @@ func (w *Watchdog) Kick() {
 func (w *Watchdog) Pause() {
 	if w.t != nil {
 		w.t.Stop()
+		w.mu.Lock()
+		if !w.since.IsZero() {
+			w.active += time.Since(w.since)
+			w.since = time.Time{}
+		}
+		w.mu.Unlock()
+		w.checkRate()
 	}
+}
+
+// Moved reports n bytes received or sent, and checks the rate floor.
+func (w *Watchdog) Moved(n int64) {
+	if w.t == nil {
+		return
+	}
+	w.mu.Lock()
+	w.bytes += n
+	w.mu.Unlock()
+	w.checkRate()
+}
+
+// Restart begins a new rate window: a unit of work (a blob) completed,
+// which is progress whatever its size.
+func (w *Watchdog) Restart() {
+	w.mu.Lock()
+	w.active, w.bytes = 0, 0
+	if !w.since.IsZero() {
+		w.since = time.Now()
+	}
+	w.mu.Unlock()
+}
+
+// checkRate ends the attempt once a whole window of counting time moved
+// less than the floor; a window that moved enough starts the next one.
+func (w *Watchdog) checkRate() {
+	w.mu.Lock()
+	if w.floor <= 0 || w.d <= 0 || w.fired {
+		w.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	elapsed := w.active
+	if !w.since.IsZero() {
+		elapsed += now.Sub(w.since)
+	}
+	if elapsed < w.d {
+		w.mu.Unlock()
+		return
+	}
+	need := int64(float64(w.floor) * w.d.Seconds())
+	if w.bytes >= need {
+		w.active, w.bytes = 0, 0
+		if !w.since.IsZero() {
+			w.since = now
+		}
+		w.mu.Unlock()
+		return
+	}
+	w.slow = &StallError{After: w.d, Floor: w.floor, Bytes: w.bytes}
+	w.mu.Unlock()
+	if w.t != nil {
+		w.t.Stop()
+	}
+	w.fire()
 }
 
 // Fired reports whether the timeout ran out (the attempt's context is then
@@ -90,5 +178,13 @@ func (w *Watchdog) Stop() bool {
 	return fired
 }
 
-// Err is the error for an attempt the watchdog ended.
-func (w *Watchdog) Err() error { return &StallError{After: w.d} }
+// Err is the error for an attempt the watchdog ended: no data for the
+// timeout, or less than the floor over it.
+func (w *Watchdog) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.slow != nil {
+		return w.slow
+	}
+	return &StallError{After: w.d}
+}

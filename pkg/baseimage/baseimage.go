@@ -5,22 +5,24 @@
 package baseimage
 
 import (
-	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
+	"time"
 
 	"github.com/containers/image/v5/docker"
-	cimage "github.com/containers/image/v5/image"
-	"github.com/containers/image/v5/pkg/blobinfocache/none"
-	"github.com/containers/image/v5/pkg/compression"
+	"github.com/containers/image/v5/docker/reference"
 	"github.com/containers/image/v5/types"
-	"github.com/ocl-build/ocl-build/pkg/mco"
-	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/opencontainers/go-digest"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
+
+	"github.com/ocl-build/ocl-build/internal/regretry"
+	"github.com/ocl-build/ocl-build/pkg/image"
+	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 )
 
 // Tags of the release payload's image-references that name the base images.
@@ -97,9 +99,10 @@ func (r *Resolved) StreamImages(p ocpversion.Profile, stream string) (base, ext 
 	return base, ext, nil
 }
 
-// Resolve picks the images. Only Release touches the network (sys carries
-// the credentials and TLS settings for the payload's registry).
-func Resolve(ctx context.Context, o Options, sys *types.SystemContext) (*Resolved, error) {
+// Resolve picks the images. Only Release touches the network (reg carries
+// the credentials, TLS settings and retry policy for the payload's
+// registry).
+func Resolve(ctx context.Context, o Options, reg registry.Options) (*Resolved, error) {
 	n := 0
 	for _, s := range []string{o.BaseImage, o.Release, o.OSImageURLFile} {
 		if s != "" {
@@ -133,7 +136,7 @@ func Resolve(ctx context.Context, o Options, sys *types.SystemContext) (*Resolve
 			ReleaseVersion: c.ReleaseVersion, OSImageURL: c.OSImageURL, FromConfigMap: true,
 		}, nil
 	}
-	rel, err := ReadRelease(ctx, o.Release, sys)
+	rel, err := ReadRelease(ctx, o.Release, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -193,12 +196,26 @@ func ParseImageReferences(data []byte) (*Release, error) {
 	return r, nil
 }
 
-// ReadRelease pulls just the payload's release-manifests files (from the
-// top layer down, stopping once found) and parses them.
-func ReadRelease(ctx context.Context, ref string, sys *types.SystemContext) (*Release, error) {
-	files, err := readFiles(ctx, ref, sys, []string{imageReferencesPath, releaseMetadataPath})
+// ReadRelease reads just the payload's release-manifests files and parses
+// them. The layers are read through pkg/image like every other registry
+// read: from the top down, stopping once both files are decided, each
+// layer digest-checked, whiteouts and opaque directories honoured, with
+// retries and the stall watchdog of reg.
+func ReadRelease(ctx context.Context, ref string, reg registry.Options) (*Release, error) {
+	opts := image.Options{Registry: reg, Limits: releaseLimits}
+	if reg.Notice != nil {
+		opts.OnRetry = func(what string, err error, wait time.Duration, n, of int) {
+			reg.Notice(fmt.Sprintf("release %s: %s: %v; retrying in %s (%d/%d)", ref, what, registry.Speak(err), wait, n, of))
+		}
+	}
+	im, err := image.Open(ctx, "docker://"+strings.TrimPrefix(ref, "docker://"), opts)
 	if err != nil {
-		return nil, fmt.Errorf("release %s: %w", ref, err)
+		return nil, fmt.Errorf("release %s: %w", ref, unwrapImageError(err))
+	}
+	defer im.Close()
+	files, err := image.ReadFiles(ctx, im, []string{imageReferencesPath, releaseMetadataPath})
+	if err != nil {
+		return nil, fmt.Errorf("release %s: %w", ref, unwrapImageError(err))
 	}
 	data, ok := files[imageReferencesPath]
 	if !ok {
@@ -219,86 +236,31 @@ func ReadRelease(ctx context.Context, ref string, sys *types.SystemContext) (*Re
 	return r, nil
 }
 
+// releaseLimits: a release manifest file is kept in memory, so the
+// kept-file limit is pkg/image's in-memory size; the rest are its defaults.
+var releaseLimits = image.Limits{MaxFileBytes: image.MemoryFileLimit}
+
+// unwrapImageError drops pkg/image's "REF: " prefix, which our own
+// "release REF: " already says.
+func unwrapImageError(err error) error {
+	var ie *image.Error
+	if errors.As(err, &ie) {
+		return ie.Err
+	}
+	return err
+}
+
 // dockerRef accepts "host/repo:tag" or "docker://host/repo:tag".
 func dockerRef(ref string) (types.ImageReference, error) {
 	return docker.ParseReference("//" + strings.TrimPrefix(ref, "docker://"))
 }
 
-// readFiles returns the named files of the merged image, reading layers
-// from the top until all are found (an upper layer wins, as in the rootfs).
-func readFiles(ctx context.Context, ref string, sys *types.SystemContext, paths []string) (map[string][]byte, error) {
-	ir, err := dockerRef(ref)
-	if err != nil {
-		return nil, err
-	}
-	src, err := ir.NewImageSource(ctx, sys)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	img, err := cimage.FromUnparsedImage(ctx, sys, cimage.UnparsedInstance(src, nil))
-	if err != nil {
-		return nil, err
-	}
-	want := map[string]bool{}
-	for _, p := range paths {
-		want[p] = true
-	}
-	found := map[string][]byte{}
-	layers := img.LayerInfos()
-	for i := len(layers) - 1; i >= 0 && len(want) > 0; i-- {
-		if err := scanLayer(ctx, src, layers[i], want, found); err != nil {
-			return nil, fmt.Errorf("layer %s: %w", layers[i].Digest, err)
-		}
-	}
-	return found, nil
-}
-
-// maxFile bounds a manifest file we keep in memory.
-const maxFile = 16 << 20
-
-func scanLayer(ctx context.Context, src types.ImageSource, l types.BlobInfo, want map[string]bool, found map[string][]byte) error {
-	rc, _, err := src.GetBlob(ctx, l, none.NoCache)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	r, _, err := compression.AutoDecompress(rc)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/")
-		if !want[name] {
-			continue
-		}
-		delete(want, name)
-		if h.Typeflag != tar.TypeReg {
-			continue // a whiteout or link: treat as absent
-		}
-		if h.Size > maxFile {
-			return fmt.Errorf("%s is %d bytes, more than a release manifest can be", name, h.Size)
-		}
-		b, err := io.ReadAll(io.LimitReader(tr, maxFile))
-		if err != nil {
-			return err
-		}
-		found[name] = b
-	}
-}
-
 // Digest asks the registry which manifest digest ref points at now (a ref
-// by digest is returned as is, without the network).
-func Digest(ctx context.Context, ref string, sys *types.SystemContext) (digest.Digest, error) {
+// by digest is returned as is, without the network). It is the first
+// registry contact of a build: retried like every registry read, each
+// attempt under the stall watchdog, and its final error names the image,
+// speaks registry and counts the attempts.
+func Digest(ctx context.Context, ref string, reg registry.Options) (digest.Digest, error) {
 	ir, err := dockerRef(ref)
 	if err != nil {
 		return "", fmt.Errorf("image %s: %w", ref, err)
@@ -306,11 +268,36 @@ func Digest(ctx context.Context, ref string, sys *types.SystemContext) (digest.D
 	if c, ok := ir.DockerReference().(interface{ Digest() digest.Digest }); ok {
 		return c.Digest(), nil
 	}
-	d, err := docker.GetDigest(ctx, sys, ir)
+	sys, done, err := reg.SystemContext()
 	if err != nil {
-		return "", fmt.Errorf("image %s: %w", ref, err)
+		return "", err
 	}
-	return d, nil
+	defer done()
+	host := reference.Domain(ir.DockerReference())
+	reg.WarnPlainHTTP(ctx, sys, host)
+	where := "image " + ref
+	for attempt := 0; ; attempt++ {
+		d, err := digestOnce(ctx, sys, ir, reg.Stall())
+		if err == nil {
+			return d, nil
+		}
+		if !reg.Retry.Retry(ctx, attempt, err, reg.RetryNotice(where)) {
+			return "", reg.Describe(where, host, err, attempt+1)
+		}
+	}
+}
+
+// digestOnce is one attempt, which the watchdog ends after stall of
+// silence (the whole exchange is one small request).
+func digestOnce(ctx context.Context, sys *types.SystemContext, ir types.ImageReference, stall time.Duration) (d digest.Digest, err error) {
+	actx, wd := regretry.NewWatchdog(ctx, stall)
+	wd.Kick()
+	defer func() {
+		if wd.Stop() && err != nil && ctx.Err() == nil {
+			err = fmt.Errorf("reading the manifest digest: %w", wd.Err())
+		}
+	}()
+	return docker.GetDigest(actx, sys, ir)
 }
 
 // ApplyVersion resolves the OpenShift version from cands (in order: the

@@ -7,9 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/containers/image/v5/types"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
 	"github.com/ocl-build/ocl-build/pkg/build/buildtest"
 	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 )
@@ -54,8 +57,8 @@ func TestParseImageReferences(t *testing.T) {
 	}
 }
 
-func insecure() *types.SystemContext {
-	return &types.SystemContext{DockerInsecureSkipTLSVerify: types.OptionalBoolTrue}
+func insecure() registry.Options {
+	return registry.Options{TLSVerify: types.OptionalBoolFalse}
 }
 
 // A payload whose upper layer replaces image-references: the upper one wins.
@@ -91,7 +94,7 @@ func TestReadReleaseFromRegistry(t *testing.T) {
 		t.Errorf("base image as a release: %v", err)
 	}
 	// TLS verification on (the default) against a plain-HTTP registry fails and names it.
-	_, err = ReadRelease(context.Background(), ref, &types.SystemContext{})
+	_, err = ReadRelease(context.Background(), ref, registry.Options{})
 	if err == nil || !strings.Contains(err.Error(), reg.Host) {
 		t.Errorf("want an error naming %s, got %v", reg.Host, err)
 	}
@@ -108,7 +111,7 @@ func TestDigest(t *testing.T) {
 		t.Errorf("digest %s, registry %s", got, want)
 	}
 	byDigest := reg.Host + "/ocl-test/base@" + want.String()
-	if got, err := Digest(context.Background(), byDigest, &types.SystemContext{}); err != nil || got.String() != want.String() {
+	if got, err := Digest(context.Background(), byDigest, registry.Options{}); err != nil || got.String() != want.String() {
 		t.Errorf("digest ref: %s %v", got, err)
 	}
 	if _, err := Digest(context.Background(), reg.Host+"/ocl-test/missing:latest", insecure()); err == nil || !strings.Contains(err.Error(), "missing") {
@@ -118,7 +121,7 @@ func TestDigest(t *testing.T) {
 
 func TestResolveLocal(t *testing.T) {
 	ctx := context.Background()
-	r, err := Resolve(ctx, Options{BaseImage: rhcos, ExtensionsImage: exts}, nil)
+	r, err := Resolve(ctx, Options{BaseImage: rhcos, ExtensionsImage: exts}, registry.Options{})
 	if err != nil || r.BaseImage != rhcos || r.ExtensionsImage != exts || r.Source != "--base-image" {
 		t.Errorf("%+v %v", r, err)
 	}
@@ -134,7 +137,7 @@ data:
   osImageURL: ""
   releaseVersion: 4.19.7
 `), 0o644)
-	r, err = Resolve(ctx, Options{OSImageURLFile: cm}, nil)
+	r, err = Resolve(ctx, Options{OSImageURLFile: cm}, registry.Options{})
 	if err != nil || r.BaseImage != rhcos || r.ExtensionsImage != exts || r.ReleaseVersion != "4.19.7" || !strings.Contains(r.Source, cm) {
 		t.Errorf("%+v %v", r, err)
 	}
@@ -147,7 +150,7 @@ data:
 		{Options{Release: "b", ExtensionsImage: "c"}, "goes with --base-image"},
 		{Options{OSImageURLFile: filepath.Join(t.TempDir(), "none.yaml")}, "no such file"},
 	} {
-		if _, err := Resolve(ctx, tc.o, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := Resolve(ctx, tc.o, registry.Options{}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.o, err, tc.want)
 		}
 	}

@@ -28,9 +28,9 @@ import (
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/internal/ownedtemp"
-	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/internal/sigpolicy"
 	"github.com/ocl-build/ocl-build/pkg/build/internal/sealedreexec"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 )
 
 // Pull policies, as podman's --pull.
@@ -52,8 +52,11 @@ type Options struct {
 	// Containerfile defaults to ContextDir/Containerfile.
 	Containerfile string
 
-	Store    StoreOptions
-	Registry RegistryOptions
+	Store StoreOptions
+	// Registry is how the FROM images are pulled: credentials (the base
+	// image's pull secret), TLS, registries.conf, signature policy, and
+	// the retry policy and stall watchdog of each pull.
+	Registry registry.Options
 
 	// Tag names the result, e.g. localhost/ocl-build/worker:latest.
 	Tag string
@@ -67,13 +70,6 @@ type Options struct {
 	// Pull is the pull policy for FROM images: missing (default), always,
 	// never, newer.
 	Pull string
-	// Retry paces retries of a pull that failed on a transient registry
-	// error (5xx, 429, a broken connection, a stall); the zero value is
-	// regretry's default (3 retries from 1 s, doubling).
-	Retry regretry.Policy
-	// StallTimeout gives up a pull attempt that received nothing for this
-	// long (0: regretry.DefaultStallTimeout, negative: never).
-	StallTimeout time.Duration
 
 	// Directories copied and mounted into every RUN like the operator's
 	// etc-pki-entitlement, etc-yum-repos-d and etc-pki-rpm-gpg volumes.
@@ -319,10 +315,13 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 	defer os.RemoveAll(tmp)
 
 	su := setup{suffix: buildSuffix()}
-	if su.sys, err = o.Registry.SystemContext(); err != nil {
+	sys, authDone, err := o.Registry.SystemContext()
+	if err != nil {
 		return nil, err
 	}
-	if su.policy, err = policyPath(o.Registry.SignaturePolicy, tmp); err != nil {
+	defer authDone()
+	su.sys = sys
+	if su.policy, err = sigpolicy.Path(o.Registry.SignaturePolicy, tmp); err != nil {
 		return nil, err
 	}
 	su.sys.SignaturePolicyPath = su.policy
@@ -391,7 +390,7 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 			return nil, err
 		}
 		err = pullImages(ctx, store, refs.Pull, pullSettings{
-			policy: pullName(p.pull), retry: o.Retry, stall: o.StallTimeout, sys: su.sys, progress: su.progress,
+			policy: pullName(p.pull), reg: o.Registry, sys: su.sys, progress: su.progress,
 		})
 		if err != nil {
 			if ctx.Err() != nil {

@@ -11,7 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containers/image/v5/types"
+
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/containers/storage/pkg/reexec"
+
 	"github.com/ocl-build/ocl-build/pkg/build/buildtest"
 )
 
@@ -135,7 +140,7 @@ LABEL io.ocl-build.test.label=yes
 			opts := Options{
 				ContextDir:  ctxDir,
 				Store:       so,
-				Registry:    RegistryOptions{InsecureSkipTLSVerify: true},
+				Registry:    registry.Options{TLSVerify: types.OptionalBoolFalse},
 				Tag:         "localhost/ocl-build/worker:latest",
 				YumReposDir: repos,
 				RPMGPGDir:   gpg,
@@ -220,7 +225,7 @@ func TestBuildFailingRun(t *testing.T) {
 	var out syncBuffer
 	_, err := Build(context.Background(), Options{
 		ContextDir: contextDir(t, cf), Store: so,
-		Registry: RegistryOptions{InsecureSkipTLSVerify: true}, Tag: "localhost/ocl-build/fail:latest", Out: &out,
+		Registry: registry.Options{TLSVerify: types.OptionalBoolFalse}, Tag: "localhost/ocl-build/fail:latest", Out: &out,
 	})
 	var se *StepError
 	if !errors.As(err, &se) {
@@ -249,7 +254,7 @@ func TestBuildCopyLocalFails(t *testing.T) {
 	so := testStore(t, DriverVFS)
 	ctxDir := contextDir(t, "FROM "+reg.BaseImage+"\nCOPY ./local /x\n")
 	_, err := Build(context.Background(), Options{
-		ContextDir: ctxDir, Store: so, Registry: RegistryOptions{InsecureSkipTLSVerify: true}, Tag: "localhost/ocl-build/copy:latest",
+		ContextDir: ctxDir, Store: so, Registry: registry.Options{TLSVerify: types.OptionalBoolFalse}, Tag: "localhost/ocl-build/copy:latest",
 	})
 	var se *StepError
 	if !errors.As(err, &se) || !strings.HasPrefix(se.Instruction, "COPY ./local /x") {
@@ -281,7 +286,7 @@ func TestBuildInterrupted(t *testing.T) {
 			t0 := time.Now()
 			_, err := Build(ctx, Options{
 				ContextDir: contextDir(t, "FROM "+reg.BaseImage+" AS one\nRUN echo one > /one\nFROM one\nCOPY --from=one /one /two\nRUN echo started-$((1+1)); sleep 60\n"),
-				Store:      so, Registry: RegistryOptions{InsecureSkipTLSVerify: true},
+				Store:      so, Registry: registry.Options{TLSVerify: types.OptionalBoolFalse},
 				Tag: "localhost/ocl-build/sleep:latest", Out: &out, NoCache: true,
 			})
 			took := time.Since(t0)

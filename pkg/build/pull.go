@@ -7,9 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/containers/image/v5/copy"
 	"github.com/containers/image/v5/docker"
 	"github.com/containers/image/v5/docker/reference"
 	"github.com/containers/image/v5/signature"
@@ -18,8 +16,8 @@ import (
 	"github.com/containers/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
-	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/internal/sigpolicy"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 )
 
 // Why pull before buildah does: buildah retries a failed pull only when
@@ -167,9 +165,8 @@ func qualified(name string) bool {
 
 // pullSettings are how pullImages works.
 type pullSettings struct {
-	policy   string // PullMissing, PullAlways, PullNewer (never does not pull)
-	retry    regretry.Policy
-	stall    time.Duration
+	policy   string           // PullMissing, PullAlways, PullNewer (never does not pull)
+	reg      registry.Options // retries, stall watchdog, credential advice
 	sys      *types.SystemContext
 	progress io.Writer // copy's report and retry notices
 }
@@ -215,44 +212,12 @@ func pullOne(ctx context.Context, store storage.Store, pc *signature.PolicyConte
 		return fmt.Errorf("image %q: %w", name, err)
 	}
 	where := "pulling " + name
-	report := s.progress
-	if report == nil {
-		report = io.Discard
-	}
-	notice := func(err error, wait time.Duration, n, of int) {
-		fmt.Fprintf(report, "%s: %v; retrying in %s (%d/%d)\n", where, err, wait, n, of)
-	}
-	watch := regretry.NewCopyWatch(s.stall, "reading the manifest", "fetching")
-	events := make(chan types.ProgressProperties, 64)
-	drained := make(chan struct{})
-	go func() {
-		for range watch.Relay(events) {
-		}
-		close(drained)
-	}()
-	defer func() {
-		close(events)
-		<-drained
-	}()
-	opts := &copy.Options{
-		ReportWriter:     report,
-		SourceCtx:        s.sys,
-		DestinationCtx:   s.sys,
-		Progress:         events,
-		ProgressInterval: 500 * time.Millisecond,
-	}
-	fmt.Fprintf(report, "Pulling %s\n", name)
-	for attempt := 0; ; attempt++ {
-		actx, settle := watch.Attempt(ctx)
-		_, err = copy.Image(actx, pc, dst, src, opts)
-		if err = settle(err); err == nil {
-			return nil
-		}
-		if !s.retry.Retry(ctx, attempt, err, notice) {
-			if ctx.Err() != nil {
-				return fmt.Errorf("%s: %w", where, ctx.Err())
-			}
-			return fmt.Errorf("%s: %w", where, regretry.WithAttempts(err, attempt+1))
-		}
-	}
+	fmt.Fprintf(s.progress, "Pulling %s\n", name)
+	host := reference.Domain(named)
+	s.reg.WarnPlainHTTP(ctx, s.sys, host)
+	_, err = s.reg.Copy(ctx, pc, dst, src, registry.Transfer{
+		Where: where, Host: host, Start: "reading the manifest", Verb: "fetching",
+		Sys: s.sys, Report: s.progress,
+	})
+	return err
 }

@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containers/image/v5/types"
+
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/ocl-build/ocl-build/pkg/build/buildtest"
 	"github.com/ocl-build/ocl-build/pkg/build/internal/sealedreexec"
 )
@@ -19,7 +23,7 @@ func TestRunsStartFromBuildsSealedCopy(t *testing.T) {
 	var out syncBuffer
 	_, err := Build(context.Background(), Options{
 		ContextDir: contextDir(t, "FROM "+reg.BaseImage+"\nRUN true\nRUN echo \"parent-exe=$(stat -c %N /proc/$PPID/exe)\"\n"),
-		Store:      testStore(t, DriverOverlay), Registry: RegistryOptions{InsecureSkipTLSVerify: true},
+		Store:      testStore(t, DriverOverlay), Registry: registry.Options{TLSVerify: types.OptionalBoolFalse},
 		Tag: "localhost/ocl-build/sealed:latest", Out: &out, NoCache: true,
 	})
 	if err != nil {

@@ -30,16 +30,28 @@ import (
 type RetryNotice func(what string, err error, wait time.Duration, retry, retries int)
 
 func (im *Image) configureFetch(ir types.ImageReference, opts Options) {
-	im.retry = regretry.Policy{Retries: opts.Retries, Delay: opts.RetryDelay}
-	im.stall = regretry.StallTimeout(opts.StallTimeout)
+	im.reg = opts.Registry
+	im.retry = opts.Registry.Retry
+	im.stall = opts.Registry.Stall()
+	im.floor = opts.Registry.Rate()
 	im.onRetry = opts.OnRetry
 	if ir.Transport().Name() != docker.Transport.Name() {
-		im.retry.Retries, im.stall = -1, 0
+		im.retry.Retries, im.stall, im.floor = -1, 0, 0
 		return
 	}
 	if named := ir.DockerReference(); named != nil {
 		im.registry = reference.Domain(named)
 	}
+}
+
+// final is the error of the last of n attempts: in registry terms (with
+// the credential advice of a refused login) and counted for a registry;
+// as it is for a local transport.
+func (im *Image) final(err error, n int) error {
+	if im.registry == "" {
+		return err
+	}
+	return im.reg.Describe("", im.registry, err, n)
 }
 
 // from is " from REGISTRY" for remote images, so errors name it.
@@ -64,7 +76,16 @@ func (im *Image) again(ctx context.Context, attempt int, what string, err error)
 // reference, retrying transient failures.
 func (im *Image) openContainer(ctx context.Context, ir types.ImageReference, opts Options) error {
 	im.configureFetch(ir, opts)
-	sys := opts.SystemContext()
+	sys, done, err := opts.Registry.SystemContext()
+	if err != nil {
+		return &Error{Ref: im.Ref, Err: err}
+	}
+	// The SystemContext outlives this call (layers are read through it);
+	// its private credentials copy, if any, is removed on Close.
+	im.done = done
+	if im.registry != "" {
+		opts.Registry.WarnPlainHTTP(ctx, sys, im.registry)
+	}
 	what := "reading the manifest and config" + im.from()
 	for attempt := 0; ; attempt++ {
 		err := im.openSource(ctx, ir, sys)
@@ -72,7 +93,8 @@ func (im *Image) openContainer(ctx context.Context, ir types.ImageReference, opt
 			return nil
 		}
 		if !im.again(ctx, attempt, what, err) {
-			return &Error{Ref: im.Ref, Err: regretry.WithAttempts(err, attempt+1)}
+			done()
+			return &Error{Ref: im.Ref, Err: im.final(err, attempt+1)}
 		}
 	}
 }
@@ -157,7 +179,7 @@ func (b *blobReader) open() error {
 			return nil
 		}
 		if !b.im.again(b.ctx, b.attempt, b.what, err) {
-			b.err = fmt.Errorf("%s: %w", b.what, regretry.WithAttempts(err, b.attempt+1))
+			b.err = fmt.Errorf("%s: %w", b.what, b.im.final(err, b.attempt+1))
 			return b.err
 		}
 		b.attempt++
@@ -166,6 +188,7 @@ func (b *blobReader) open() error {
 
 func (b *blobReader) try() error {
 	actx, wd := regretry.NewWatchdog(b.ctx, b.im.stall)
+	wd.SetFloor(b.im.floor)
 	wd.Kick()
 	rc, _, err := b.im.src.GetBlob(actx, b.info, none.NoCache)
 	wd.Pause()
@@ -193,6 +216,7 @@ func (b *blobReader) try() error {
 func (b *blobReader) read(p []byte) (int, error) {
 	b.wd.Kick()
 	n, err := b.rc.Read(p)
+	b.wd.Moved(int64(n))
 	b.wd.Pause()
 	if err != nil && err != io.EOF {
 		err = b.stalled(b.wd, err, b.wd.Fired())
@@ -236,7 +260,7 @@ func (b *blobReader) Read(p []byte) (int, error) {
 		}
 		b.drop()
 		if !b.im.again(b.ctx, b.attempt, b.what, err) {
-			b.err = fmt.Errorf("%s: %w", b.what, regretry.WithAttempts(err, b.attempt+1))
+			b.err = fmt.Errorf("%s: %w", b.what, b.im.final(err, b.attempt+1))
 			if n > 0 {
 				return n, nil // b.err comes with the next Read
 			}

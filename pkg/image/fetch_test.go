@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/ocl-build/ocl-build/internal/faultproxy"
 	"github.com/ocl-build/ocl-build/internal/fixture"
 	"github.com/ocl-build/ocl-build/internal/regretry"
@@ -48,7 +50,7 @@ func faultyRegistry(t *testing.T, w *fixture.World) (*faultproxy.Proxy, string, 
 		t.Fatal(err)
 	}
 	ref := "docker://" + p.Addr() + strings.TrimPrefix(w.BaseImage, w.ReleaseRegistry)
-	return p, ref, image.Options{AuthFile: auth, CertDir: dir, CacheDir: "-", RetryDelay: 50 * time.Millisecond}
+	return p, ref, image.Options{Registry: registry.Options{AuthFile: auth, CertDir: dir, Retry: regretry.Policy{Delay: 50 * time.Millisecond}}, CacheDir: "-"}
 }
 
 // retries records the notices Open and the layer reads give.
@@ -96,7 +98,7 @@ func TestRegistryFaults(t *testing.T) {
 	w := fixture.Start(t)
 
 	// The truth, read directly.
-	direct, err := image.Open(context.Background(), "docker://"+w.BaseImage, image.Options{AuthFile: w.PullSecretFile, CertDir: w.CertDir, CacheDir: "-"})
+	direct, err := image.Open(context.Background(), "docker://"+w.BaseImage, image.Options{Registry: registry.Options{AuthFile: w.PullSecretFile, CertDir: w.CertDir}, CacheDir: "-"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +158,7 @@ func TestRegistryFaults(t *testing.T) {
 
 	t.Run("stall-mid-layer", func(t *testing.T) {
 		p, ref, opts := faultyRegistry(t, w)
-		opts.StallTimeout = 500 * time.Millisecond
+		opts.Registry.StallTimeout = 500 * time.Millisecond
 		var rs retries
 		opts.OnRetry = rs.notice
 		im, err := image.Open(context.Background(), ref, opts)
@@ -186,7 +188,7 @@ func TestRegistryFaults(t *testing.T) {
 
 	t.Run("stall-persistent", func(t *testing.T) {
 		p, ref, opts := faultyRegistry(t, w)
-		opts.StallTimeout, opts.Retries = 300*time.Millisecond, 1
+		opts.Registry.StallTimeout, opts.Registry.Retry.Retries = 300*time.Millisecond, 1
 		_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "GET", Path: `/manifests/`, Kind: faultproxy.Stall})
 		start := time.Now()
 		_, err := image.Open(context.Background(), ref, opts)
@@ -204,7 +206,7 @@ func TestRegistryFaults(t *testing.T) {
 
 	t.Run("persistent-503", func(t *testing.T) {
 		p, ref, opts := faultyRegistry(t, w)
-		opts.Retries = 2
+		opts.Registry.Retry.Retries = 2
 		_ = p.SetRules(faultproxy.Rule{Name: "503", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Status, Code: 503})
 		_, err := image.Open(context.Background(), ref, opts)
 		if err == nil {

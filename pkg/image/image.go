@@ -5,8 +5,6 @@ package image
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -22,35 +20,28 @@ import (
 
 	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/internal/storehold"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 )
 
-// Options are the settings podman and skopeo expose for reaching an image.
+// Options say how to reach an image and how much work a layer may cost.
 type Options struct {
-	// AuthFile is a containers-auth.json / docker config.json; empty means
-	// $REGISTRY_AUTH_FILE, then the containers/image defaults.
-	AuthFile string
-	// CertDir holds *.crt/*.cert/*.key for the registry (like --cert-dir).
-	CertDir string
-	// TLSVerify: nil keeps the registries.conf default, false skips verification.
-	TLSVerify *bool
-	// RegistriesConf overrides the registries.conf path (empty: system default).
-	RegistriesConf string
+	// Registry is how docker:// images are reached: credentials, TLS,
+	// registries.conf, and for every read of the manifest, config and
+	// layers the retry policy and stall watchdog (with its rate floor).
+	// Local transports do not fail transiently and get neither.
+	Registry registry.Options
 	// Limits bound what a hostile layer can make us do; zero fields take defaults.
 	Limits Limits
 	// CacheDir is where readers built on this package (rpmdiff) remember
 	// per-layer results, keyed by layer digest. Empty: the user cache dir;
 	// "-": no cache.
 	CacheDir string
-
-	// Registry (docker://) reads only: StallTimeout ends an attempt that
-	// got no data for this long (0: 60 s, negative: never); Retries is how
-	// often a transient failure (5xx, 429, reset, truncation, stall) is
-	// retried (0: 3, negative: never), after RetryDelay (0: 1 s) doubling
-	// up to 30 s. OnRetry, if set, hears of each retry.
-	StallTimeout time.Duration
-	Retries      int
-	RetryDelay   time.Duration
-	OnRetry      RetryNotice
+	// OnRetry, if set, hears of each retry of a registry read.
+	OnRetry RetryNotice
+	// StagingDir is where a registry blob the caller spools goes (the
+	// free-space check of a declared blob size looks there); empty: the
+	// temp dir.
+	StagingDir string
 }
 
 // Limits bound the work done per layer. A layer beyond a limit is an error,
@@ -95,24 +86,6 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// SystemContext maps the options onto containers/image's configuration, so
-// registries.conf, certs.d and auth files behave exactly as in podman.
-func (o Options) SystemContext() *types.SystemContext {
-	sys := &types.SystemContext{}
-	sys.AuthFilePath = o.AuthFile
-	if sys.AuthFilePath == "" {
-		sys.AuthFilePath = os.Getenv("REGISTRY_AUTH_FILE")
-	}
-	sys.DockerCertPath = o.CertDir
-	if o.TLSVerify != nil {
-		sys.DockerInsecureSkipTLSVerify = types.NewOptionalBool(!*o.TLSVerify)
-		sys.OCIInsecureSkipTLSVerify = !*o.TLSVerify
-		sys.DockerDaemonInsecureSkipTLSVerify = !*o.TLSVerify
-	}
-	sys.SystemRegistriesConfPath = o.RegistriesConf
-	return sys
-}
-
 // Kind says what a reference turned out to be.
 type Kind string
 
@@ -154,11 +127,16 @@ type Image struct {
 	blobs  []types.BlobInfo // what to ask src for, layer by layer
 	// release drops the hold on a containers-storage store (nil otherwise).
 	release func()
+	// done removes what the SystemContext needed (a private credentials
+	// copy); nil for local paths.
+	done func()
 
 	// How registry reads are retried and watched (see fetch.go).
 	registry string // host[:port] of a docker:// image, "" otherwise
+	reg      registry.Options
 	retry    regretry.Policy
 	stall    time.Duration
+	floor    int64
 	onRetry  RetryNotice
 }
 
@@ -259,6 +237,9 @@ func (im *Image) Close() error {
 	if im.release != nil {
 		im.release()
 	}
+	if im.done != nil {
+		im.done()
+	}
 	return err
 }
 
@@ -294,11 +275,8 @@ func (im *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
 
 // withTLSHint says what to do when a registry's certificate is not trusted.
 func withTLSHint(err error) error {
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	var hn x509.HostnameError
-	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || strings.Contains(err.Error(), "x509: ") {
-		return fmt.Errorf("%w (the registry's certificate is not trusted: give its CA with --cert-dir DIR, or skip verification with --tls-verify=false)", err)
+	if registry.IsUntrustedCertificate(err) {
+		return fmt.Errorf("%w (%s)", err, registry.UntrustedCertificateHint)
 	}
 	return err
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	ctypes "github.com/containers/image/v5/types"
-
 	"github.com/ocl-build/ocl-build/internal/testutil"
 )
 
@@ -102,17 +100,5 @@ func TestResolveClampsAndLoops(t *testing.T) {
 	}
 	if CleanPath("/../../etc/./passwd") != "etc/passwd" || CleanPath("./") != "" {
 		t.Fatal("CleanPath")
-	}
-}
-
-func TestSystemContext(t *testing.T) {
-	t.Setenv("REGISTRY_AUTH_FILE", "/env/auth.json")
-	f := false
-	sys := Options{CertDir: "/certs", TLSVerify: &f}.SystemContext()
-	if sys.AuthFilePath != "/env/auth.json" || sys.DockerCertPath != "/certs" || sys.DockerInsecureSkipTLSVerify != ctypes.OptionalBoolTrue {
-		t.Fatalf("%+v", sys)
-	}
-	if (Options{AuthFile: "/flag.json"}).SystemContext().AuthFilePath != "/flag.json" {
-		t.Fatal("--authfile must win over REGISTRY_AUTH_FILE")
 	}
 }

@@ -496,3 +496,38 @@ func FindFiles(ctx context.Context, im *Image, match func(p string) bool) ([]Fil
 func manifestDigest(raw []byte) (string, error) {
 	return digest.FromBytes(raw).String(), nil
 }
+
+// ReadFiles returns the regular files at paths in the merged image (each at
+// most MemoryFileLimit bytes), reading layers from the top down and
+// stopping once every path is decided: found, or hidden by an upper
+// layer's whiteout, opaque directory or other entry. A path that is absent
+// (or not a regular file) is missing from the map. Every layer read is
+// digest-checked, retried and watched like any other layer read.
+func ReadFiles(ctx context.Context, im *Image, paths []string) (map[string][]byte, error) {
+	if im.Kind != KindContainer {
+		return nil, &Error{Ref: im.Ref, Err: fmt.Errorf("a %s holds no layers", im.Kind)}
+	}
+	want := map[string]bool{}
+	for _, p := range paths {
+		want[CleanPath(p)] = true
+	}
+	out := map[string][]byte{}
+	var stack Stack
+	for i := len(im.Layers) - 1; i >= 0 && len(want) > 0; i-- {
+		ix, err := im.IndexLayer(ctx, i, func(p string) bool { return want[p] }, "")
+		if err != nil {
+			return nil, &Error{Ref: im.Ref, Err: err}
+		}
+		stack = append(stack, ix)
+		for p := range want {
+			if !ix.hides(p) {
+				continue // this layer says nothing about p
+			}
+			delete(want, p)
+			if e, ok := stack.Lookup(p); ok && e.File != nil {
+				out[p] = e.File.Data
+			}
+		}
+	}
+	return out, nil
+}

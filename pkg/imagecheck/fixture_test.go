@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -75,7 +77,7 @@ func TestFixtureAutofs(t *testing.T) {
 		t.Fatalf("push %s: %v", pushRef, err)
 	}
 
-	opts := image.Options{AuthFile: w.MergedSecretFile, CertDir: w.CertDir}
+	opts := image.Options{Registry: registry.Options{AuthFile: w.MergedSecretFile, CertDir: w.CertDir}}
 	base, err := image.Open(ctx, "docker://"+w.BaseImage, opts)
 	if err != nil {
 		t.Fatal(err)

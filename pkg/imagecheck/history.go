@@ -26,7 +26,11 @@ func TemplateLayers(ctx context.Context, ref string, opts image.Options) (int, e
 		return 0, &image.Error{Ref: ref, Err: err}
 	}
 	defer storehold.Acquire(ir)() // shut a containers-storage store down after
-	sys := opts.SystemContext()
+	sys, done, err := opts.Registry.SystemContext()
+	if err != nil {
+		return 0, &image.Error{Ref: ref, Err: err}
+	}
+	defer done()
 	img, err := ir.NewImage(ctx, sys)
 	if err != nil {
 		return 0, &image.Error{Ref: ref, Err: err}
@@ -69,7 +73,12 @@ func DiffIDs(ctx context.Context, ref string, opts image.Options) ([]string, err
 		return nil, &image.Error{Ref: ref, Err: err}
 	}
 	defer storehold.Acquire(ir)()
-	img, err := ir.NewImage(ctx, opts.SystemContext())
+	sys, done, err := opts.Registry.SystemContext()
+	if err != nil {
+		return nil, &image.Error{Ref: ref, Err: err}
+	}
+	defer done()
+	img, err := ir.NewImage(ctx, sys)
 	if err != nil {
 		return nil, &image.Error{Ref: ref, Err: err}
 	}

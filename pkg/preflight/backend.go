@@ -3,8 +3,9 @@ package preflight
 import (
 	"context"
 
-	"github.com/containers/image/v5/types"
 	"github.com/opencontainers/go-digest"
+
+	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
 	"github.com/ocl-build/ocl-build/pkg/build"
@@ -13,8 +14,8 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/imagecheck"
 	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/push"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
-	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 )
 
 // Backend is what the pipeline asks of registries, buildah and the image
@@ -25,7 +26,7 @@ import (
 type Backend interface {
 	// ResolveBase names the base (and extensions) image and the base
 	// image's digest as its registry serves it.
-	ResolveBase(ctx context.Context, o baseimage.Options, sys *types.SystemContext) (*baseimage.Resolved, digest.Digest, error)
+	ResolveBase(ctx context.Context, o baseimage.Options, reg registry.Options) (*baseimage.Resolved, digest.Digest, error)
 	Build(ctx context.Context, o build.Options) (*build.Result, error)
 	// Packages reads the rpm database of ref.
 	Packages(ctx context.Context, ref string, o image.Options) ([]rpmdiff.Package, error)
@@ -56,12 +57,12 @@ type realBackend struct {
 	reader *rpmdiff.Reader
 }
 
-func (*realBackend) ResolveBase(ctx context.Context, o baseimage.Options, sys *types.SystemContext) (*baseimage.Resolved, digest.Digest, error) {
-	base, err := baseimage.Resolve(ctx, o, sys)
+func (*realBackend) ResolveBase(ctx context.Context, o baseimage.Options, reg registry.Options) (*baseimage.Resolved, digest.Digest, error) {
+	base, err := baseimage.Resolve(ctx, o, reg)
 	if err != nil {
 		return nil, "", err
 	}
-	dg, err := baseimage.Digest(ctx, base.BaseImage, sys)
+	dg, err := baseimage.Digest(ctx, base.BaseImage, reg)
 	if err != nil {
 		return nil, "", err
 	}

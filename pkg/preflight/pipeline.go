@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/containers/image/v5/types"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ocl-build/ocl-build/internal/ownedtemp"
@@ -34,7 +33,6 @@ type state struct {
 	rep       *Report
 	threshold findings.Severity
 
-	sys        *types.SystemContext
 	baseDigest digest.Digest
 	rendered   *mco.Rendered
 	ctxDir     string

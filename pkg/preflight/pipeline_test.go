@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/containers/image/v5/types"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
@@ -22,6 +21,7 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/oclerr"
 	"github.com/ocl-build/ocl-build/pkg/push"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 )
 
@@ -50,7 +50,7 @@ var (
 	autofs      = rpmdiff.Package{Name: "autofs", Version: "5.1.7", Release: "58.el9", Arch: "x86_64"}
 )
 
-func (f *fakeBackend) ResolveBase(_ context.Context, o baseimage.Options, _ *types.SystemContext) (*baseimage.Resolved, digest.Digest, error) {
+func (f *fakeBackend) ResolveBase(_ context.Context, o baseimage.Options, _ registry.Options) (*baseimage.Resolved, digest.Digest, error) {
 	f.calls = append(f.calls, "base")
 	if f.baseErr != nil {
 		return nil, "", f.baseErr

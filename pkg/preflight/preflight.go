@@ -112,7 +112,7 @@ func (o *Options) Validate() error {
 	if o.WithSecrets && o.ManifestsDir == "" {
 		return errors.New("--with-secrets needs --manifests-dir")
 	}
-	if o.WithSecrets && o.Push.AuthFile == "" {
+	if o.WithSecrets && o.Push.Registry.AuthFile == "" {
 		return errors.New("--with-secrets needs the push credentials file (--push-authfile)")
 	}
 	return nil
@@ -191,7 +191,7 @@ func prepareManifests(o Options, pool string, pushed *push.Result) ([]outFile, e
 	}
 	if o.WithSecrets {
 		var secrets []any
-		c, err := pullsecret.ReadFile(o.Push.AuthFile)
+		c, err := pullsecret.ReadFile(o.Push.Registry.AuthFile)
 		if err != nil {
 			return nil, err
 		}

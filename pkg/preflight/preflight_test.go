@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/mco"
@@ -76,7 +78,7 @@ func TestPrepareManifestsSecrets(t *testing.T) {
 	auth := filepath.Join(t.TempDir(), "push.json")
 	os.WriteFile(auth, []byte(`{"auths":{"registry.example.com":{"auth":"YnVpbGRlcjpzM2NyM3Q="}}}`), 0o600)
 	o := Options{Render: mco.RenderOptions{Containerfile: "FROM configs AS final\n"}, PushSecretName: "builder-push",
-		Push: push.Options{Dest: "registry.example.com/ocl/worker:v1", AuthFile: auth}, WithSecrets: true, ManifestsDir: "x"}
+		Push: push.Options{Dest: "registry.example.com/ocl/worker:v1", Registry: registry.Options{AuthFile: auth}}, WithSecrets: true, ManifestsDir: "x"}
 	files, err := prepareManifests(o, "worker", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func TestValidateOptions(t *testing.T) {
 	}{
 		{Options{Fallback: true}, "--fallback needs --push"},
 		{Options{ManifestsDir: "x"}, "needs a push spec"},
-		{Options{WithSecrets: true, Push: push.Options{Dest: "r/x:y", AuthFile: "a"}}, "--with-secrets needs --manifests-dir"},
+		{Options{WithSecrets: true, Push: push.Options{Dest: "r/x:y", Registry: registry.Options{AuthFile: "a"}}}, "--with-secrets needs --manifests-dir"},
 		{Options{WithSecrets: true, ManifestsDir: "x", Push: push.Options{Dest: "r/x:y"}}, "--push-authfile"},
 	} {
 		if err := tc.o.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {

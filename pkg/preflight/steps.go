@@ -40,12 +40,14 @@ func lintStep(_ context.Context, s *state) error {
 // baseStep finds the base image and asks its registry for the digest now:
 // a wrong password or an unreachable registry is reported before any work.
 func baseStep(ctx context.Context, s *state) error {
-	sys, err := s.o.Build.Registry.SystemContext()
+	// Checked before any registry is contacted: a missing or unreadable
+	// credentials file is an error naming the file.
+	_, done, err := s.o.Build.Registry.SystemContext()
 	if err != nil {
 		return err
 	}
-	s.sys = sys
-	base, dg, err := s.be.ResolveBase(ctx, s.o.Base, sys)
+	done()
+	base, dg, err := s.be.ResolveBase(ctx, s.o.Base, s.o.Build.Registry)
 	if err != nil {
 		return err
 	}
@@ -121,15 +123,11 @@ func buildStep(ctx context.Context, s *state) error {
 	return nil
 }
 
-// imageOptions reach the base image's registry as the build's pull did.
+// imageOptions reach the base image's registry as the build's pull did:
+// the same registry options, so one TLS decision (registries.conf's,
+// unless --tls-verify was given) holds for the pull, rpm diff and checks.
 func (s *state) imageOptions() image.Options {
-	r := s.o.Build.Registry
-	o := image.Options{AuthFile: r.AuthFilePath(), CertDir: r.CertDir, RegistriesConf: r.RegistriesConf}
-	if r.InsecureSkipTLSVerify {
-		f := false
-		o.TLSVerify = &f
-	}
-	return o
+	return image.Options{Registry: s.o.Build.Registry}
 }
 
 func rpmdiffStep(ctx context.Context, s *state) error {

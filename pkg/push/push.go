@@ -8,8 +8,6 @@ package push
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -18,9 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ocl-build/ocl-build/internal/ownedtemp"
-
-	"github.com/containers/image/v5/copy"
 	"github.com/containers/image/v5/docker"
 	"github.com/containers/image/v5/docker/reference"
 	"github.com/containers/image/v5/image"
@@ -30,25 +25,21 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
+	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/internal/sigpolicy"
 	"github.com/ocl-build/ocl-build/internal/storehold"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 )
 
-// Defaults for the retry loop. Three retries with a doubling delay from one
-// second (1 s, 2 s, 4 s) ride out a registry restart or a load balancer
-// hiccup in about 7 s, yet a registry that is really down fails within
-// seconds rather than minutes. Each attempt re-runs the whole copy, but
-// blobs that reached the registry in an earlier attempt are then skipped,
-// so a retry only re-sends what was lost.
-// They are regretry's, as for every registry transfer.
+// Defaults of the retry loop: regretry's, as for every registry transfer.
 const (
 	DefaultRetries    = regretry.DefaultRetries
 	DefaultRetryDelay = regretry.DefaultDelay
 )
 
 // DefaultPolicyPath is where podman and skopeo read their signature policy.
-const DefaultPolicyPath = sigpolicy.DefaultPath
+const DefaultPolicyPath = registry.DefaultPolicyPath
 
 // Options describe one push.
 type Options struct {
@@ -63,45 +54,20 @@ type Options struct {
 	// without the docker:// prefix. Other transports are refused.
 	Dest string
 
-	// AuthFile holds the push credentials (.dockerconfigjson / auth.json);
-	// empty means $REGISTRY_AUTH_FILE, then the containers/image defaults.
-	AuthFile string
-	// CertDir holds *.crt CA files (and client cert/key pairs) for the
-	// destination; empty means /etc/containers/certs.d/<host>.
-	CertDir string
-	// TLSVerify requires HTTPS with a verified certificate unless
-	// registries.conf marks the registry insecure. The zero value is
-	// false: callers build Options with TLSVerify: true unless the user
-	// asked otherwise (the CLI's default is true).
-	TLSVerify bool
-	// RegistriesConf overrides /etc/containers/registries.conf (mirrors,
-	// blocked and insecure registries are honoured either way).
-	RegistriesConf string
-	// SignaturePolicy overrides /etc/containers/policy.json. With neither,
-	// an accept-anything policy is used, as the cluster's build pod does.
-	SignaturePolicy string
-	// BlobInfoCacheDir is where containers/image remembers which registry
-	// repositories hold which blobs (what makes cross-repository mounts
-	// possible). Empty means the containers/image default that buildah,
-	// podman and skopeo share (/var/lib/containers/cache as root), so a
-	// push knows about the blobs the build pulled.
-	BlobInfoCacheDir string
+	// Registry holds the push credentials (its AuthFile is the
+	// builder's push secret), TLS and registries.conf settings, the
+	// signature policy, the blob info cache (empty: the one buildah,
+	// podman and skopeo share, so a push knows the blobs the build
+	// pulled), and the retry policy and stall watchdog. Each attempt
+	// re-runs the whole copy, but blobs that reached the registry in an
+	// earlier attempt are then skipped, so a retry only re-sends what was
+	// lost.
+	Registry registry.Options
 
 	// DigestFile, if set, receives the manifest digest (sha256:…, no
 	// newline, like buildah's --digestfile) once the push succeeded;
 	// written atomically, so a failed push leaves the old content.
 	DigestFile string
-
-	// Retries is how many times a transient failure (5xx, 429, connection
-	// reset or refused, timeout, truncated response) is retried; negative
-	// means none, and 0 means DefaultRetries. RetryDelay is the first
-	// delay (0: DefaultRetryDelay); it doubles each retry up to 30 s.
-	Retries    int
-	RetryDelay time.Duration
-	// StallTimeout ends an attempt that moved no data for this long (a
-	// registry that stopped answering); the retry rules then apply. 0
-	// means 60 s (regretry.DefaultStallTimeout), negative no limit.
-	StallTimeout time.Duration
 
 	// Progress receives containers/image's report: progress bars when it
 	// is a terminal, plain "Copying blob …" lines otherwise; nil for
@@ -152,16 +118,17 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 		where = "push to " + named.String()
 	}
 
-	sys, err := o.systemContext()
+	sys, done, err := o.Registry.SystemContext()
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	tmp, err := ownedtemp.Dir("", "push")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	policyFile, err := sigpolicy.Path(o.SignaturePolicy, tmp)
+	policyFile, err := sigpolicy.Path(o.Registry.SignaturePolicy, tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -171,50 +138,21 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer func() { _ = pc.Destroy() }()
-
-	policy := regretry.Policy{Retries: o.Retries, Delay: o.RetryDelay}
-	notice := func(err error, wait time.Duration, n, of int) {
-		if o.Progress != nil {
-			fmt.Fprintf(o.Progress, "%s: %v; retrying in %s (%d/%d)\n", where, err, wait, n, of)
-		}
-	}
+	o.Registry.WarnPlainHTTP(ctx, sys, reference.Domain(named))
 
 	res := &Result{Dest: named.String()}
 	var counts blobCounter
-	progress := make(chan types.ProgressProperties, 64)
-	countsDone := make(chan struct{})
-	watch := regretry.NewCopyWatch(o.StallTimeout, "starting the push", "sending")
-	go func() {
-		counts.consume(watch.Relay(progress))
-		close(countsDone)
-	}()
-
-	copyOpts := &copy.Options{
-		ReportWriter:     o.Progress,
-		SourceCtx:        sys,
-		DestinationCtx:   sys,
-		Progress:         progress,
-		ProgressInterval: 500 * time.Millisecond,
-	}
-	var manifestBytes []byte
-	for attempt := 0; ; attempt++ {
-		res.Attempts = attempt + 1
-		actx, settle := watch.Attempt(ctx)
-		manifestBytes, err = copy.Image(actx, pc, destRef, srcRef, copyOpts)
-		if err = settle(err); err == nil || !policy.Retry(ctx, attempt, err, notice) {
-			break
-		}
-	}
-	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-		// Interrupted while waiting to retry: say so, for exit 130/143.
-		err = fmt.Errorf("%w while waiting to retry after: %v", ctx.Err(), err)
-	}
-	close(progress)
-	<-countsDone
+	cr, err := o.Registry.Copy(ctx, pc, destRef, srcRef, registry.Transfer{
+		Where: where, Host: reference.Domain(named),
+		Start: "starting the push", Verb: "sending",
+		Sys: sys, Report: o.Progress, Events: counts.consume,
+	})
 	res.BlobsCopied, res.BlobsReused, res.BytesRead = counts.totals()
 	if err != nil {
-		return nil, describe(where, named, sys.AuthFilePath, err)
+		return nil, err
 	}
+	res.Attempts = cr.Attempts
+	manifestBytes := cr.Manifest
 
 	d, err := manifest.Digest(manifestBytes)
 	if err != nil {
@@ -286,84 +224,17 @@ func parseDest(dest string) (types.ImageReference, reference.Named, error) {
 	return ref, named, nil
 }
 
-func (o Options) systemContext() (*types.SystemContext, error) {
-	auth := o.AuthFile
-	if auth == "" {
-		auth = os.Getenv("REGISTRY_AUTH_FILE")
-	}
-	if auth != "" {
-		if _, err := os.Stat(auth); err != nil {
-			return nil, fmt.Errorf("authfile: %w", err)
-		}
-	}
-	if o.CertDir != "" {
-		fi, err := os.Stat(o.CertDir)
-		if err != nil {
-			return nil, fmt.Errorf("cert-dir: %w", err)
-		}
-		if !fi.IsDir() {
-			return nil, fmt.Errorf("cert-dir: %s is not a directory", o.CertDir)
-		}
-	}
-	if o.RegistriesConf != "" {
-		if _, err := os.Stat(o.RegistriesConf); err != nil {
-			return nil, fmt.Errorf("registries.conf: %w", err)
-		}
-	}
-	sys := &types.SystemContext{
-		AuthFilePath:             auth,
-		DockerCertPath:           o.CertDir,
-		SystemRegistriesConfPath: o.RegistriesConf,
-		BlobInfoCacheDir:         o.BlobInfoCacheDir,
-		DockerRegistryUserAgent:  "ocl-build",
-	}
-	if !o.TLSVerify {
-		sys.DockerInsecureSkipTLSVerify = types.OptionalBoolTrue
-		sys.OCIInsecureSkipTLSVerify = true
-	}
-	// With TLSVerify the setting stays undefined, so a registry marked
-	// insecure in registries.conf is treated as podman treats it.
-	return sys, nil
-}
-
-// describe names the registry and the operation, and turns an
-// authentication failure into advice about the credentials file (never its
-// content).
-func describe(where string, named reference.Named, authFile string, err error) error {
-	if IsUnauthorized(err) {
-		src := authFile
-		if src == "" {
-			src = "the default credentials (podman login / $REGISTRY_AUTH_FILE)"
-		}
-		return fmt.Errorf("%s: unauthorized: the credentials for %s in %s were refused: %w",
-			where, reference.Domain(named), src, err)
-	}
-	if IsUntrustedCertificate(err) {
-		return fmt.Errorf("%s: %w (%s)", where, err, UntrustedCertificateHint)
-	}
-	return fmt.Errorf("%s: %w", where, err)
-}
-
 // UntrustedCertificateHint is what to do when a registry's certificate is
 // not trusted; it names the CLI flags of CertDir and TLSVerify.
-const UntrustedCertificateHint = "the registry's certificate is not trusted: give its CA with --cert-dir DIR, or skip verification with --tls-verify=false"
+const UntrustedCertificateHint = registry.UntrustedCertificateHint
 
 // IsUntrustedCertificate reports whether err is a TLS certificate
 // verification failure (unknown CA, wrong host name, expired).
-func IsUntrustedCertificate(err error) bool {
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	var hn x509.HostnameError
-	var ci x509.CertificateInvalidError
-	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) ||
-		strings.Contains(err.Error(), "x509: certificate signed by unknown authority")
-}
+func IsUntrustedCertificate(err error) bool { return registry.IsUntrustedCertificate(err) }
 
 // IsUnauthorized reports whether err is the registry refusing the
 // credentials (401, or 403/denied).
-func IsUnauthorized(err error) bool {
-	return regretry.IsUnauthorized(err)
-}
+func IsUnauthorized(err error) bool { return registry.IsUnauthorized(err) }
 
 // blobCounter tallies containers/image's progress events per blob, so a
 // blob that a failed attempt began and a retry finished counts once.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -52,8 +54,7 @@ func registryManifest(t *testing.T, w *fixture.World, ref string) *v1.Manifest {
 func baseOptions(w *fixture.World, src, dest string) push.Options {
 	return push.Options{
 		Src: src, Dest: dest,
-		AuthFile: w.PushSecretFile, CertDir: w.CertDir, TLSVerify: true,
-		RetryDelay: 50 * time.Millisecond,
+		Registry: registry.Options{AuthFile: w.PushSecretFile, CertDir: w.CertDir, Retry: regretry.Policy{Delay: 50 * time.Millisecond}},
 	}
 }
 
@@ -65,7 +66,7 @@ func TestPushOCILayoutReportsTheRegistryDigest(t *testing.T) {
 	digestFile := filepath.Join(t.TempDir(), "digest")
 	o := baseOptions(w, src, "docker://"+dest)
 	o.DigestFile = digestFile
-	o.BlobInfoCacheDir = t.TempDir()
+	o.Registry.BlobInfoCacheDir = t.TempDir()
 	res, err := push.Push(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -109,8 +110,8 @@ func TestPushToBareDestWithREGISTRY_AUTH_FILE(t *testing.T) {
 	src := testutil.OCILayout(t, testutil.RandomOCIImage(t, 64<<10, 1))
 	t.Setenv("REGISTRY_AUTH_FILE", w.PushSecretFile)
 	o := baseOptions(w, src, w.PushRegistry+"/ocl/env-auth:latest")
-	o.AuthFile = ""
-	o.BlobInfoCacheDir = t.TempDir()
+	o.Registry.AuthFile = ""
+	o.Registry.BlobInfoCacheDir = t.TempDir()
 	res, err := push.Push(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -134,8 +135,8 @@ func TestWrongPasswordNamesTheRegistryAndKeepsTheDigestFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := baseOptions(w, src, w.PushRegistry+"/ocl/denied:v1")
-	o.AuthFile, o.DigestFile = bad, digestFile
-	o.BlobInfoCacheDir = t.TempDir()
+	o.Registry.AuthFile, o.DigestFile = bad, digestFile
+	o.Registry.BlobInfoCacheDir = t.TempDir()
 	start := time.Now()
 	_, err := push.Push(context.Background(), o)
 	if err == nil {
@@ -164,7 +165,7 @@ func TestWrongPasswordNamesTheRegistryAndKeepsTheDigestFile(t *testing.T) {
 		t.Fatalf("digest file now %q, want the previous content", b)
 	}
 	// The pull secret cannot push either (the credentials truly differ).
-	o.AuthFile = w.PullSecretFile
+	o.Registry.AuthFile = w.PullSecretFile
 	if _, err := push.Push(context.Background(), o); err == nil || !strings.Contains(err.Error(), w.PushRegistry) {
 		t.Fatalf("push with the pull secret: %v", err)
 	}
@@ -191,7 +192,7 @@ func TestSecondRepositoryMountsInsteadOfUploading(t *testing.T) {
 	}
 
 	o := baseOptions(w, src, proxy.Host+"/team-a/os-image:v1")
-	o.AuthFile, o.BlobInfoCacheDir = auth, cache
+	o.Registry.AuthFile, o.Registry.BlobInfoCacheDir = auth, cache
 	first, err := push.Push(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +269,7 @@ func TestTransient503IsRetried(t *testing.T) {
 	auth := proxyAuthFile(t, w, proxy.Host)
 	src := testutil.OCILayout(t, testutil.RandomOCIImage(t, 128<<10, 2))
 	o := baseOptions(w, src, proxy.Host+"/ocl/flaky:v1")
-	o.AuthFile, o.BlobInfoCacheDir = auth, t.TempDir()
+	o.Registry.AuthFile, o.Registry.BlobInfoCacheDir = auth, t.TempDir()
 	var log strings.Builder
 	o.Progress = &log
 	res, err := push.Push(context.Background(), o)
@@ -300,9 +301,9 @@ func TestTransient503IsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer proxy2.Close()
-	o.AuthFile = proxyAuthFile(t, w, proxy2.Host)
+	o.Registry.AuthFile = proxyAuthFile(t, w, proxy2.Host)
 	o.Dest = proxy2.Host + "/ocl/down:v1"
-	o.Retries = 2
+	o.Registry.Retry.Retries = 2
 	o.Progress = nil
 	res, err = push.Push(context.Background(), o)
 	if err == nil {
@@ -323,8 +324,8 @@ func TestPushFromRegistryWithMergedSecret(t *testing.T) {
 	// credentials), one merged secret as the seed article uses.
 	w := fixture.Start(t)
 	o := baseOptions(w, "docker://"+w.BaseImage, w.PushImage)
-	o.AuthFile = w.MergedSecretFile
-	o.BlobInfoCacheDir = t.TempDir()
+	o.Registry.AuthFile = w.MergedSecretFile
+	o.Registry.BlobInfoCacheDir = t.TempDir()
 	res, err := push.Push(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -348,7 +349,7 @@ func TestRegistriesConfIsHonoured(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := baseOptions(w, testutil.OCILayout(t, testutil.RandomOCIImage(t, 16<<10, 1)), w.PushRegistry+"/ocl/blocked:v1")
-	o.RegistriesConf, o.BlobInfoCacheDir = conf, t.TempDir()
+	o.Registry.RegistriesConf, o.Registry.BlobInfoCacheDir = conf, t.TempDir()
 	_, err := push.Push(context.Background(), o)
 	if err == nil || !strings.Contains(err.Error(), "blocked") || !strings.Contains(err.Error(), w.PushRegistry) {
 		t.Fatalf("push to a registry blocked in registries.conf: %v", err)
@@ -365,9 +366,9 @@ func TestBadInput(t *testing.T) {
 		{"no destination", push.Options{Src: "oci:/nonexistent"}, "no destination"},
 		{"wrong transport", push.Options{Src: "oci:/nonexistent", Dest: "oci:/tmp/x"}, "registry"},
 		{"digest destination", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x@sha256:" + strings.Repeat("a", 64)}, "tag, not a digest"},
-		{"missing authfile", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x:y", AuthFile: "/nonexistent/auth.json"}, "authfile"},
-		{"missing cert dir", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x:y", CertDir: "/nonexistent/certs"}, "cert-dir"},
-		{"missing policy", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x:y", SignaturePolicy: "/nonexistent/policy.json"}, "signature policy"},
+		{"missing authfile", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x:y", Registry: registry.Options{AuthFile: "/nonexistent/auth.json"}}, "authfile"},
+		{"missing cert dir", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x:y", Registry: registry.Options{CertDir: "/nonexistent/certs"}}, "cert-dir"},
+		{"missing policy", push.Options{Src: "oci:/nonexistent", Dest: "127.0.0.1:1/x:y", Registry: registry.Options{SignaturePolicy: "/nonexistent/policy.json"}}, "signature policy"},
 		{"bad source", push.Options{Src: "docker://Not A Name", Dest: "127.0.0.1:1/x:y"}, "source image"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

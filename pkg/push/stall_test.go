@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/ocl-build/ocl-build/internal/faultproxy"
 	"github.com/ocl-build/ocl-build/internal/fixture"
 	"github.com/ocl-build/ocl-build/internal/regretry"
@@ -44,9 +46,9 @@ func stallProxy(t *testing.T, w *fixture.World, repo string) (*faultproxy.Proxy,
 	}
 	src := testutil.OCILayout(t, testutil.RandomOCIImage(t, 1<<20, 2))
 	return p, push.Options{
-		Src: src, Dest: p.Addr() + "/" + repo, AuthFile: auth, CertDir: certs, TLSVerify: true,
-		RetryDelay: 50 * time.Millisecond, StallTimeout: 500 * time.Millisecond,
-		BlobInfoCacheDir: t.TempDir(),
+		Src: src, Dest: p.Addr() + "/" + repo,
+		Registry: registry.Options{AuthFile: auth, CertDir: certs, Retry: regretry.Policy{Delay: 50 * time.Millisecond},
+			StallTimeout: 500 * time.Millisecond, BlobInfoCacheDir: t.TempDir()},
 	}
 }
 
@@ -80,7 +82,7 @@ func TestPushStall(t *testing.T) {
 
 	t.Run("persistent", func(t *testing.T) {
 		p, o := stallProxy(t, w, "ocl/stall-always:v1")
-		o.Retries = 1
+		o.Registry.Retry.Retries = 1
 		_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "PATCH", Kind: faultproxy.Stall})
 		start := time.Now()
 		_, err := push.Push(context.Background(), o)
@@ -102,7 +104,7 @@ func TestPushStall(t *testing.T) {
 	t.Run("interrupt", func(t *testing.T) {
 		// The user's cancellation is not a stall and is not retried.
 		p, o := stallProxy(t, w, "ocl/stall-cancel:v1")
-		o.StallTimeout = time.Minute
+		o.Registry.StallTimeout = time.Minute
 		_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "PATCH", Kind: faultproxy.Stall})
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(time.Second, cancel)

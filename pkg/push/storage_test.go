@@ -28,7 +28,7 @@ func TestPushFromContainersStorage(t *testing.T) {
 	testutil.CopyImage(t, storeRef, testutil.OCILayout(t, testutil.RandomOCIImage(t, 200<<10, 2)))
 
 	o := baseOptions(w, storeRef, w.PushRegistry+"/ocl/from-storage:v1")
-	o.BlobInfoCacheDir = t.TempDir()
+	o.Registry.BlobInfoCacheDir = t.TempDir()
 	res, err := push.Push(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

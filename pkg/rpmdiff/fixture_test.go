@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -43,7 +45,7 @@ func TestFixtureRegistry(t *testing.T) {
 	needRPM(t)
 	w := fixture.Start(t)
 	ctx := context.Background()
-	opts := image.Options{AuthFile: w.MergedSecretFile, CertDir: w.CertDir, CacheDir: t.TempDir()}
+	opts := image.Options{Registry: registry.Options{AuthFile: w.MergedSecretFile, CertDir: w.CertDir}, CacheDir: t.TempDir()}
 
 	// 1. The base image equals the fixture's own package list.
 	r := NewReader(opts)
@@ -171,9 +173,9 @@ func TestFixtureRegistry(t *testing.T) {
 		opts image.Options
 		has  string
 	}{
-		{"docker://" + w.BaseImage, image.Options{AuthFile: badAuth, CertDir: w.CertDir, CacheDir: "-"}, "authentication required"},
-		{"docker://" + w.ReleaseRegistry + "/no/such-image:latest", image.Options{AuthFile: w.MergedSecretFile, CertDir: w.CertDir, CacheDir: "-"}, ""},
-		{"docker://" + w.BaseImage, image.Options{AuthFile: w.MergedSecretFile, CacheDir: "-"}, "certificate"},
+		{"docker://" + w.BaseImage, image.Options{Registry: registry.Options{AuthFile: badAuth, CertDir: w.CertDir}, CacheDir: "-"}, "authentication required"},
+		{"docker://" + w.ReleaseRegistry + "/no/such-image:latest", image.Options{Registry: registry.Options{AuthFile: w.MergedSecretFile, CertDir: w.CertDir}, CacheDir: "-"}, ""},
+		{"docker://" + w.BaseImage, image.Options{Registry: registry.Options{AuthFile: w.MergedSecretFile}, CacheDir: "-"}, "certificate"},
 	} {
 		_, err := ReadPackages(ctx, c.ref, c.opts)
 		if err == nil || !strings.HasPrefix(err.Error(), c.ref+": ") || strings.Contains(err.Error(), "\n") ||

@@ -10,6 +10,8 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/ocl-build/ocl-build/pkg/image"
 	"github.com/ocl-build/ocl-build/pkg/rpmdiff"
 )
@@ -17,7 +19,7 @@ import (
 func main() {
 	out := flag.String("cpuprofile", "/tmp/rpmdiff.pprof", "profile file")
 	flag.Parse()
-	opts := image.Options{AuthFile: os.Getenv("AUTH"), CertDir: os.Getenv("CERTS"), CacheDir: "-"}
+	opts := image.Options{Registry: registry.Options{AuthFile: os.Getenv("AUTH"), CertDir: os.Getenv("CERTS")}, CacheDir: "-"}
 	f, _ := os.Create(*out)
 	pprof.StartCPUProfile(f)
 	t0 := time.Now()
