@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -172,5 +173,42 @@ func TestWatchdogDisabled(t *testing.T) {
 	}
 	if StallTimeout(0) != DefaultStallTimeout {
 		t.Error("0 does not mean the default stall timeout")
+	}
+}
+
+// A trickle keeps the no-data countdown from ever running out; the rate
+// floor ends it once a whole window moved less than the floor, and a
+// healthy stream is left alone.
+func TestWatchdogRateFloor(t *testing.T) {
+	const window = 300 * time.Millisecond
+	stream := func(chunk int64, every time.Duration, for_ time.Duration) (*Watchdog, time.Duration) {
+		ctx, wd := NewWatchdog(context.Background(), window)
+		wd.SetFloor(1024)
+		start := time.Now()
+		for time.Since(start) < for_ && ctx.Err() == nil {
+			wd.Kick()
+			time.Sleep(every) // the read waiting for its bytes
+			wd.Moved(chunk)
+			wd.Pause()
+		}
+		took := time.Since(start)
+		wd.Stop()
+		return wd, took
+	}
+	// 1 byte every 50 ms (20 B/s): far below 1 KiB/s.
+	wd, took := stream(1, 50*time.Millisecond, 5*time.Second)
+	if !wd.Fired() {
+		t.Fatal("a 20 B/s trickle was never stalled")
+	}
+	if took < window || took > 3*window {
+		t.Errorf("the trickle ended after %s, want one window (%s) and a read", took, window)
+	}
+	err := wd.Err()
+	if !errors.Is(err, ErrStalled) || !IsTransient(err) || !strings.Contains(err.Error(), "below the floor of 1 KiB/s") {
+		t.Errorf("floor error %v", err)
+	}
+	// 2 KiB every 50 ms (40 KiB/s) for four windows: never stalled.
+	if wd, _ := stream(2048, 50*time.Millisecond, 4*window); wd.Fired() {
+		t.Errorf("a 40 KiB/s stream was stalled: %v", wd.Err())
 	}
 }

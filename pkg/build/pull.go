@@ -218,6 +218,9 @@ func pullOne(ctx context.Context, store storage.Store, pc *signature.PolicyConte
 	_, err = s.reg.Copy(ctx, pc, dst, src, registry.Transfer{
 		Where: where, Host: host, Start: "reading the manifest", Verb: "fetching",
 		Sys: s.sys, Report: s.progress,
+		Check: func(ctx context.Context) error {
+			return registry.CheckSpace(ctx, s.sys, src, s.sys.BigFilesTemporaryDir)
+		},
 	})
 	return err
 }

@@ -40,6 +40,10 @@ type Transfer struct {
 	// Report receives containers/image's report (bars on a terminal,
 	// "Copying blob …" lines otherwise) and retry notices; nil: none.
 	Report io.Writer
+	// Check, if set, runs at the start of every attempt, under its
+	// watchdog, before copy.Image (CheckSpace for a pull); its error ends
+	// the attempt like a failed copy.
+	Check func(ctx context.Context) error
 	// Events, if set, receives every progress event (after the watchdog
 	// saw it) until the channel closes, when Copy returns.
 	Events func(<-chan types.ProgressProperties)
@@ -91,7 +95,12 @@ func (o Options) Copy(ctx context.Context, pc *signature.PolicyContext, dst, src
 	for attempt := 0; ; attempt++ {
 		res.Attempts = attempt + 1
 		actx, settle := watch.Attempt(ctx)
-		res.Manifest, err = copy.Image(actx, pc, dst, src, opts)
+		if t.Check != nil {
+			err = t.Check(actx)
+		}
+		if err == nil {
+			res.Manifest, err = copy.Image(actx, pc, dst, src, opts)
+		}
 		if err = settle(err); err == nil {
 			return res, nil
 		}
