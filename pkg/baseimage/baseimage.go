@@ -13,6 +13,7 @@ import (
 
 	"github.com/containers/image/v5/docker"
 	"github.com/containers/image/v5/docker/reference"
+	"github.com/containers/image/v5/pkg/shortnames"
 	"github.com/containers/image/v5/types"
 	"github.com/opencontainers/go-digest"
 	"sigs.k8s.io/yaml"
@@ -119,7 +120,17 @@ func Resolve(ctx context.Context, o Options, reg registry.Options) (*Resolved, e
 	}
 	switch {
 	case o.BaseImage != "":
-		return &Resolved{BaseImage: o.BaseImage, ExtensionsImage: o.ExtensionsImage, Source: "--base-image"}, nil
+		base, err := Qualify(ctx, o.BaseImage, reg)
+		if err != nil {
+			return nil, err
+		}
+		ext := o.ExtensionsImage
+		if ext != "" {
+			if ext, err = Qualify(ctx, ext, reg); err != nil {
+				return nil, err
+			}
+		}
+		return &Resolved{BaseImage: base, ExtensionsImage: ext, Source: "--base-image"}, nil
 	case o.OSImageURLFile != "":
 		var c mco.OSImageURLConfig
 		if o.OSImageURL != nil {
@@ -145,6 +156,38 @@ func Resolve(ctx context.Context, o Options, reg registry.Options) (*Resolved, e
 		src += " (" + rel.Version + ")"
 	}
 	return &Resolved{BaseImage: rel.RHCOS, ExtensionsImage: rel.RHCOSExtensions, Source: src, ReleaseVersion: rel.Version, Tags: rel.Tags}, nil
+}
+
+// Qualify resolves a short name (no registry host: "rhcos:4.19") the way
+// podman and buildah do, with registries.conf's aliases and
+// unqualified-search-registries: each candidate registry is asked in turn,
+// and the first that has the image names it. A fully qualified name is
+// returned as it is, without the network. The cluster only ever uses
+// qualified names; this is for the admin's own --base-image.
+func Qualify(ctx context.Context, name string, reg registry.Options) (string, error) {
+	if !shortnames.IsShortName(strings.TrimPrefix(name, "docker://")) {
+		return name, nil
+	}
+	sys, done, err := reg.SystemContext()
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	res, err := shortnames.Resolve(sys, name)
+	if err != nil {
+		return "", fmt.Errorf("image %s: %w", name, err)
+	}
+	var errs []error
+	for _, c := range res.PullCandidates {
+		ir, err := docker.NewReference(c.Value)
+		if err == nil {
+			if _, err = digestOnce(ctx, sys, ir, reg.Stall()); err == nil {
+				return c.Value.String(), nil
+			}
+		}
+		errs = append(errs, registry.Speak(err))
+	}
+	return "", fmt.Errorf("image %s: %w", name, res.FormatPullErrors(errs))
 }
 
 // Release is what a payload says about RHCOS.

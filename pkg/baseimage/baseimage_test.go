@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocl-build/ocl-build/internal/regretry"
+
 	"github.com/ocl-build/ocl-build/pkg/registry"
 
 	"github.com/containers/image/v5/types"
@@ -184,5 +186,36 @@ func TestStreamImagesAndVersionCandidates(t *testing.T) {
 	}
 	if c := r.VersionCandidates(); len(c) != 1 || c[0].Source != ocpversion.SourceReleasePayload {
 		t.Fatalf("payload candidates %+v", c)
+	}
+}
+
+// A short --base-image is resolved as podman resolves it: each
+// unqualified-search-registries entry of registries.conf in turn, the
+// first that has it wins ($CONTAINERS_REGISTRIES_CONF names the file).
+func TestShortNameResolved(t *testing.T) {
+	reg := buildtest.Start(t)
+	conf := filepath.Join(t.TempDir(), "registries.conf")
+	body := "unqualified-search-registries = [\"127.0.0.1:1\", \"" + reg.Host + "\"]\nshort-name-mode = \"permissive\"\n" +
+		"[[registry]]\nlocation = \"" + reg.Host + "\"\ninsecure = true\n"
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(registry.EnvRegistriesConf, conf)
+	short := strings.TrimPrefix(reg.BaseImage, reg.Host+"/")
+	res, err := Resolve(context.Background(), Options{BaseImage: short}, registry.Options{Retry: regretry.Policy{Retries: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BaseImage != reg.BaseImage {
+		t.Errorf("%s resolved to %s, want %s", short, res.BaseImage, reg.BaseImage)
+	}
+	// Not found anywhere: the error names every registry tried.
+	_, err = Resolve(context.Background(), Options{BaseImage: "ocl-test/none:latest"}, registry.Options{})
+	if err == nil || !strings.Contains(err.Error(), reg.Host) || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("unresolvable short name: %v", err)
+	}
+	// A qualified name is left alone, without the network.
+	if got, err := Qualify(context.Background(), "127.0.0.1:1/x/y:z", registry.Options{}); err != nil || got != "127.0.0.1:1/x/y:z" {
+		t.Errorf("qualified name: %q %v", got, err)
 	}
 }

@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containers/image/v5/types"
+
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/ocl-build/ocl-build/pkg/build/buildtest"
@@ -132,7 +136,7 @@ func TestOCIArchiveRaceWithSecondUser(t *testing.T) {
 	defer cancel()
 	_, err = Build(ctx, Options{
 		ContextDir: contextDir(t, "FROM "+reg.BaseImage+"\nLABEL io.ocl-build.test=archive-race\n"),
-		Store:      testStore(t, DriverVFS), Registry: RegistryOptions{InsecureSkipTLSVerify: true},
+		Store:      testStore(t, DriverVFS), Registry: registry.Options{TLSVerify: types.OptionalBoolFalse},
 		Tag: "localhost/ocl-build/archive-race:latest", OCIArchive: filepath.Join(out, final),
 	})
 	if err != nil {
