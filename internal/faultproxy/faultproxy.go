@@ -59,6 +59,10 @@ const (
 	// Corrupt forwards the whole response with the byte at offset
 	// AfterBytes of the body inverted; lengths stay right, digests do not.
 	Corrupt
+	// Trickle sends the upstream's headers and AfterBytes of the body,
+	// then one byte every StallFor (default 1 s) until the client leaves:
+	// data keeps moving, too slowly to ever finish.
+	Trickle
 )
 
 func (k Kind) String() string {
@@ -73,6 +77,8 @@ func (k Kind) String() string {
 		return "truncate"
 	case Corrupt:
 		return "corrupt"
+	case Trickle:
+		return "trickle"
 	}
 	return "kind" + strconv.Itoa(int(k))
 }
@@ -377,6 +383,25 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	case Corrupt:
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.Copy(w, &flipper{r: resp.Body, at: rule.AfterBytes})
+	case Trickle:
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.CopyN(w, resp.Body, rule.AfterBytes)
+		every := rule.StallFor
+		if every <= 0 {
+			every = time.Second
+		}
+		f, _ := w.(http.Flusher)
+		for {
+			if f != nil {
+				f.Flush()
+			}
+			if !p.stall(r.Context(), every) {
+				return
+			}
+			if _, err := io.CopyN(w, resp.Body, 1); err != nil {
+				return
+			}
+		}
 	case Reset, Truncate, Stall:
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.CopyN(w, resp.Body, rule.AfterBytes)

@@ -182,6 +182,9 @@ func IsUnauthorized(err error) bool {
 		}
 	}
 	msg := err.Error()
+	if m := statusInMessage.FindStringSubmatch(msg); m != nil && m[1] == "401" {
+		return true // a HEAD's bodiless 401: `StatusCode: 401, ""`
+	}
 	return strings.Contains(msg, "authentication required") || strings.Contains(msg, "401 Unauthorized")
 }
 

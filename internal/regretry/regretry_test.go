@@ -35,6 +35,7 @@ func TestIsTransient(t *testing.T) {
 		{"stalled", fmt.Errorf("fetching layer x: %w", &StallError{After: time.Minute}), true},
 		{"404", errors.New("received unexpected HTTP status: 404 Not Found"), false},
 		{"unauthorized", docker.ErrUnauthorizedForCredentials{Err: errors.New("bad")}, false},
+		{"bodiless 401", errors.New(`reading digest latest in r/x: StatusCode: 401, ""`), false},
 		{"denied", fmt.Errorf("x: %w", errcode.ErrorCodeDenied.WithMessage("requested access to the resource is denied")), false},
 		{"cancelled", fmt.Errorf("x: %w", context.Canceled), false},
 		{"manifest invalid", errcode.ErrorCodeUnknown.WithMessage("manifest invalid"), false},
