@@ -167,18 +167,18 @@ func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf
 	}
 	set(&in.trustBundle, l.TrustBundle)
 	if bf != nil {
-		set(&bf.reg.AuthFile, l.AuthFile)
+		set(&bf.reg.authFile, l.AuthFile)
 		set(&bf.yumReposDir, l.YumReposDir)
 		set(&bf.rpmGPGDir, l.RPMGPGDir)
 		set(&bf.entitlementDir, l.EntitlementDir)
-		set(&bf.reg.RegistriesConf, l.RegistriesConf)
-		set(&bf.reg.CertDir, l.CertDir)
+		set(&bf.reg.registriesConf, l.RegistriesConf)
+		set(&bf.reg.certDir, l.CertDir)
 		if !t.Skip[cluster.ItemProxy] && l.Proxy != (cluster.ProxySettings{}) {
 			bf.httpProxy, bf.httpsProxy, bf.noProxy = l.Proxy.HTTPProxy, l.Proxy.HTTPSProxy, l.Proxy.NoProxy
 		}
 	}
 	if pf != nil {
-		set(&pf.pushAuthFile, l.PushAuthFile)
+		set(&pf.pushReg.authFile, l.PushAuthFile)
 	}
 	return s, cleanup, nil
 }

@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containers/image/v5/types"
+
+	"github.com/ocl-build/ocl-build/pkg/registry"
+
 	"github.com/ocl-build/ocl-build/internal/ownedtemp"
 	"github.com/ocl-build/ocl-build/pkg/build/buildtest"
 	"github.com/ocl-build/ocl-build/pkg/oclerr"
@@ -119,7 +123,7 @@ func TestFailingRunExitStatus(t *testing.T) {
 	so := testStore(t, DriverVFS)
 	_, err := Build(context.Background(), Options{
 		ContextDir: contextDir(t, "FROM "+reg.BaseImage+"\nRUN echo failing; exit 7\n"),
-		Store:      so, Registry: RegistryOptions{InsecureSkipTLSVerify: true},
+		Store:      so, Registry: registry.Options{TLSVerify: types.OptionalBoolFalse},
 		Tag: "localhost/ocl-build/exit7:latest", NoCache: true,
 	})
 	var se *StepError
