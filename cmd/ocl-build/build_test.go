@@ -303,3 +303,64 @@ func TestBuildFailuresAgainstFixture(t *testing.T) {
 		}
 	})
 }
+
+// A MachineOSConfig without containerfileArch builds its content: the CRD
+// defaults the field to NoArch (as the API server does on create), so the
+// loader must too; without the default the content was dropped and the
+// bare configs stage was built. Proof through the fixture: the rpm diff of
+// the built image against the base lists the installed packages.
+func TestBuildMOSCWithoutArchAgainstFixture(t *testing.T) {
+	bldNeedRoot(t)
+	if testing.Short() {
+		t.Skip("e2e build against the fixture world (make test runs it)")
+	}
+	w := fixture.Start(t)
+	dir := t.TempDir()
+	mosc := bldWriteFile(t, dir, "mosc.yaml", `apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineOSConfig
+metadata:
+  name: worker
+spec:
+  machineConfigPool:
+    name: worker
+  imageBuilder:
+    imageBuilderType: Job
+  renderedImagePushSecret:
+    name: push-secret
+  renderedImagePushSpec: image-registry.openshift-image-registry.svc:5000/openshift-machine-config-operator/os-image:latest
+  containerFile:
+  - content: |
+      FROM configs AS final
+      RUN dnf install -y autofs && dnf clean all && ostree container commit
+`)
+	so, storeFlags := bldStoreFlags(t, build.DriverOverlay)
+	args := append([]string{"build", "--mosc", mosc,
+		"--base-image", w.BaseImage, "--authfile", w.MergedSecretFile, "--cert-dir", w.CertDir,
+		"--yum-repos-dir", w.YumReposDir, "--quiet"}, storeFlags...)
+	code, out, errOut := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("build: code %d\n%s", code, errOut)
+	}
+	id := strings.TrimSpace(out)
+	built := "containers-storage:[" + so.Driver + "@" + so.Root + "+" + so.RunRoot + "]" + id
+	code, diff, errOut := runCLI(t, "", "rpmdiff", "--no-cache", "--authfile", w.MergedSecretFile, "--cert-dir", w.CertDir,
+		"-o", "json", "docker://"+w.BaseImage, built)
+	if code != 0 {
+		t.Fatalf("rpmdiff: code %d\n%s", code, errOut)
+	}
+	var res struct {
+		Added []struct {
+			Name string `json:"name"`
+		} `json:"added"`
+	}
+	if err := json.Unmarshal([]byte(diff), &res); err != nil {
+		t.Fatalf("%v\n%s", err, diff)
+	}
+	added := map[string]bool{}
+	for _, p := range res.Added {
+		added[p.Name] = true
+	}
+	if !added["autofs"] {
+		t.Fatalf("the rpm diff lacks autofs: the MachineOSConfig's content was not built\n%s", diff)
+	}
+}
