@@ -1,8 +1,12 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -29,17 +33,47 @@ func TestWriteFileReplacesWholeAndKeepsMode(t *testing.T) {
 	}
 }
 
+// A write that fails half way, on the very path that holds the old
+// content, leaves that content and no temp file. The failure is real: the
+// process's file-size limit (RLIMIT_FSIZE) makes the write return EFBIG
+// (root ignores permission bits, so a read-only directory would not fail).
 func TestWriteFileFailureLeavesOldContent(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "out.yaml")
-	os.WriteFile(p, []byte("previous"), 0o644)
-	// A directory in the way of the rename target's parent makes the write fail.
-	if err := WriteFile(filepath.Join(dir, "missing", "x"), []byte("x"), 0o644); err == nil {
-		t.Fatal("expected error for missing directory")
+	if err := os.WriteFile(p, []byte("previous"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	got, _ := os.ReadFile(p)
-	if string(got) != "previous" {
-		t.Fatalf("old file changed: %q", got)
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		t.Fatal(err)
+	}
+	signal.Ignore(syscall.SIGXFSZ) // else the kernel kills the process
+	defer signal.Reset(syscall.SIGXFSZ)
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 4096, Max: old.Max}); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFile(p, make([]byte, 1<<20), 0o644)
+	if rerr := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err == nil || !errors.Is(err, syscall.EFBIG) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("err = %v, want EFBIG naming %s", err, p)
+	}
+	got, err := os.ReadFile(p)
+	if err != nil || string(got) != "previous" {
+		t.Fatalf("old file changed: %q %v", got, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("temp file left behind: %v", entries)
+	}
+	// A missing directory: an error naming the path, nothing created.
+	q := filepath.Join(dir, "missing", "x")
+	if err := WriteFile(q, []byte("x"), 0o644); err == nil || !strings.Contains(err.Error(), q) {
+		t.Fatalf("missing directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+		t.Fatalf("missing directory created: %v", err)
 	}
 }
 

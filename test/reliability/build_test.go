@@ -97,6 +97,7 @@ func buildArgs(p *proxied, s store, cf, tag string, extra ...string) []string {
 // The base-image pull of build through transient faults: it completes
 // and the store holds the base image under the registry's digest.
 func TestBuildPullTransientFaults(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(
 		// Skip 1: the image config (the first blob fetched) passes, the
@@ -135,6 +136,7 @@ func TestBuildPullTransientFaults(t *testing.T) {
 // after --retry retries, within a bounded time, naming the registry, the
 // image and the status; exit 2 (a registry problem, not the Containerfile).
 func TestBuildPullPersistentFault(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "503", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Status, Code: 503})
 	s := newStore(t)
@@ -172,6 +174,7 @@ func TestBuildPullPersistentFault(t *testing.T) {
 // A registry that stops sending 64 KiB into a layer, once: the attempt is
 // given up after --stall-timeout and the next one completes the build.
 func TestBuildPullStalledRegistry(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Stall, AfterBytes: 64 << 10, MinBody: 1 << 20, Times: 1})
 	s := newStore(t)
@@ -193,6 +196,7 @@ func TestBuildPullStalledRegistry(t *testing.T) {
 // digest at once (not retried): exit 2 naming the layer, and the store
 // never records the base image, so nothing is built from it.
 func TestBuildPullCorruptLayer(t *testing.T) {
+	needWorld(t)
 	layers := baseLayers(t)
 	bad := layers[len(layers)/2]
 	p := proxy(t, world.ReleaseRegistry)
@@ -368,6 +372,7 @@ func afterInterrupt(t *testing.T, s store, home string, sig syscall.Signal, code
 // SIGINT while the base image is being pulled (the registry stalls a
 // layer, so the pull is surely in progress), then a clean second run.
 func TestBuildInterruptDuringPull(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Stall, AfterBytes: 64 << 10, MinBody: 1 << 20, Times: 1})
 	s := newStore(t)
@@ -391,6 +396,7 @@ func TestBuildInterruptDuringPull(t *testing.T) {
 // SIGTERM while a RUN step is running, then a clean second run on the
 // same store.
 func TestBuildInterruptDuringRun(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules()
 	s := newStore(t)
@@ -436,6 +442,7 @@ func TestBuildInterruptDuringRun(t *testing.T) {
 // HOME): containers/storage locking lets both build, diff and write their
 // manifests, each with its own image.
 func TestPreflightConcurrentSameStore(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules()
 	s := newStore(t)

@@ -37,6 +37,7 @@ func mountinfoMentioning(s string) []string {
 // and removed by `ocl-build prune`, a second prune finds nothing, and a
 // new build on the same store succeeds.
 func TestBuildKilledDuringRun(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules()
 	s := newStore(t)
@@ -128,6 +129,7 @@ func TestBuildKilledDuringRun(t *testing.T) {
 
 // The next build reclaims by itself what a killed one left, and says so.
 func TestBuildReclaimsKilledBuild(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules()
 	s := newStore(t)

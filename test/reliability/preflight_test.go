@@ -18,6 +18,7 @@ import (
 // healthy registry then writes everything, Secrets 0600, and no other
 // output holds a credential.
 func TestPreflightOutputsAfterPushFailure(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.PushRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "503", Path: `/blobs/`, Kind: faultproxy.Status, Code: 503})
 	s := newStore(t)
@@ -100,6 +101,7 @@ func mustWrite(t *testing.T, path, content string) {
 // process ends within 10 s, leaves no build containers, mounts or temp
 // files, and the next run succeeds.
 func TestPreflightInterruptDuringPush(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.PushRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "PATCH", Kind: faultproxy.Stall})
 	s := newStore(t)
@@ -135,6 +137,7 @@ func TestPreflightInterruptDuringPush(t *testing.T) {
 // entitlement copy included), writes no manifest, and a second run on
 // the same store succeeds.
 func TestPreflightInterruptPhases(t *testing.T) {
+	needWorld(t)
 	for _, c := range []struct {
 		phase string
 		sig   syscall.Signal

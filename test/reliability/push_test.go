@@ -101,6 +101,7 @@ var pushArgs = func(p *proxied, src, dest string, extra ...string) []string {
 // Transient faults on every kind of push request: the push retries and
 // lands the right digest.
 func TestPushTransientFaults(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.PushRegistry)
 	if err := p.SetRules(
 		faultproxy.Rule{Name: "503-start-upload", Method: "POST", Path: `/blobs/uploads/$`, Kind: faultproxy.Status, Code: 503, Times: 2},
@@ -138,6 +139,7 @@ func TestPushTransientFaults(t *testing.T) {
 // A registry that keeps answering 503: a bounded number of attempts, an
 // error naming the registry and the operation, the old --digestfile kept.
 func TestPushPersistentFault(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.PushRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "503", Path: `/blobs/`, Kind: faultproxy.Status, Code: 503})
 	src, _ := sourceImage(t)
@@ -172,6 +174,7 @@ func TestPushPersistentFault(t *testing.T) {
 // A registry that accepts the connection and then never answers must not
 // hang the push: it has to fail within a bounded time.
 func TestPushStalledRegistry(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.PushRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "PATCH", Kind: faultproxy.Stall})
 	src, _ := sourceImage(t)
@@ -215,6 +218,7 @@ func checkStall(t *testing.T, r result, p *proxied, op string) {
 
 // Authentication failures are final: no retries, a message that says so.
 func TestPushAuthFailureNotRetried(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.PushRegistry)
 	_ = p.SetRules()
 	src, _ := sourceImage(t)

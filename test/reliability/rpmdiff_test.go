@@ -87,6 +87,7 @@ func checkBaseDiff(t *testing.T, out *rpmdiffJSON) {
 
 // Transient faults on the layer downloads: retried, and the answer is right.
 func TestRpmdiffTransientFaults(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(
 		faultproxy.Rule{Name: "503-blob", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Status, Code: 503, Times: 2},
@@ -109,6 +110,7 @@ func TestRpmdiffTransientFaults(t *testing.T) {
 // resumes the download with a Range request, so this passes even without
 // retries of our own.
 func TestRpmdiffResetMidLayer(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "reset-mid-blob", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Reset, AfterBytes: 256 << 10, MinBody: 1 << 20, Times: 1})
 	r, out := rpmdiffViaProxy(t, p, runOpts{})
@@ -124,6 +126,7 @@ func TestRpmdiffResetMidLayer(t *testing.T) {
 // A registry that keeps failing: exit 2 soon, naming the registry and what
 // was being fetched.
 func TestRpmdiffPersistentFault(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "503", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Status, Code: 503})
 	r, _ := rpmdiffViaProxy(t, p, runOpts{timeout: 2 * time.Minute})
@@ -143,6 +146,7 @@ func TestRpmdiffPersistentFault(t *testing.T) {
 // A corrupted or truncated layer is refused by its digest, and nothing
 // read from it is cached for the next run.
 func TestRpmdiffCorruptLayer(t *testing.T) {
+	needWorld(t)
 	layers, sizes := baseLayerDigests(t)
 	rpmdbLayer, size := layers[4], sizes[4]
 	for _, c := range []struct {
@@ -211,6 +215,7 @@ func TestRpmdiffCorruptLayer(t *testing.T) {
 // attempt is given up after --stall-timeout, the layer is fetched again
 // (what was already read is skipped), and the answer is right.
 func TestRpmdiffStalledRegistry(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Stall, AfterBytes: 64 << 10, MinBody: 1 << 20, Times: 1})
 	r, out := rpmdiffViaProxy(t, p, runOpts{timeout: stallBudget + 5*time.Second}, "--stall-timeout", stallTimeout)
@@ -233,6 +238,7 @@ func TestRpmdiffStalledRegistry(t *testing.T) {
 // A registry that stops answering for good: rpmdiff gives up after its
 // attempts, each cut at --stall-timeout, naming the registry.
 func TestRpmdiffStalledRegistryPersistent(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.ReleaseRegistry)
 	_ = p.SetRules(faultproxy.Rule{Name: "stall", Method: "GET", Path: `/manifests/`, Kind: faultproxy.Stall})
 	r, _ := rpmdiffViaProxy(t, p, runOpts{timeout: 45 * time.Second}, "--stall-timeout", "1s")

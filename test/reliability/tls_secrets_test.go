@@ -15,6 +15,7 @@ import (
 // works. The fixture CA is in no system trust store, so the registries'
 // certificates are untrusted without --cert-dir.
 func TestTLSVerifiedByDefault(t *testing.T) {
+	needWorld(t)
 	src, want := sourceImage(t)
 	cases := []struct {
 		name string
@@ -77,6 +78,7 @@ func TestTLSVerifiedByDefault(t *testing.T) {
 // --log-level debug makes containers/image talk about every request: no
 // credential may appear in it, nor in files a command writes.
 func TestNoSecretsWithDebugLogging(t *testing.T) {
+	needWorld(t)
 	p := proxy(t, world.PushRegistry)
 	_ = p.SetRules()
 	src, _ := sourceImage(t)
@@ -113,6 +115,7 @@ func TestNoSecretsWithDebugLogging(t *testing.T) {
 // Two rpmdiff runs at once sharing one layer cache: both answer right, and
 // a third run from the cache alone agrees.
 func TestRpmdiffConcurrentSharedCache(t *testing.T) {
+	needWorld(t)
 	home := t.TempDir()
 	args := []string{"rpmdiff", "docker://" + world.BaseImage, "docker://" + world.BaseImage,
 		"--authfile", world.PullSecretFile, "--cert-dir", world.CertDir, "--format", "json"}
