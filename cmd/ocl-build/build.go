@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/internal/ownedtemp"
+	"github.com/ocl-build/ocl-build/internal/redact"
 	"github.com/ocl-build/ocl-build/pkg/preflight"
 )
 
@@ -191,8 +193,12 @@ func setLibraryLogging(level string, w io.Writer) error {
 	}
 	logrus.SetLevel(lv)
 	logrus.SetOutput(w)
+	redactLogs.Do(func() { logrus.AddHook(redact.Hook{}) })
 	return nil
 }
+
+// redactLogs installs the credential redaction for library logs once.
+var redactLogs sync.Once
 
 // buildFormats are build's -o values.
 var buildFormats = []string{"text", "json", "yaml"}

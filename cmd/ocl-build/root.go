@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ocl-build/ocl-build/internal/redact"
 	"github.com/ocl-build/ocl-build/pkg/oclerr"
 
 	"github.com/spf13/cobra"
@@ -119,7 +120,7 @@ func renameExamples(c *cobra.Command, name string) {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "ocl-build: internal error: %v\n", r)
+			fmt.Fprintf(stderr, "ocl-build: internal error: %s\n", redact.String(fmt.Sprint(r)))
 			code = exitInput
 		}
 	}()
@@ -132,7 +133,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	// The one place an error becomes an exit status. cobra's own flag and
 	// argument errors carry none: usage errors, 2.
 	if !oclerr.Silent(err) {
-		fmt.Fprintf(stderr, "ocl-build: %s\n", strings.TrimSpace(err.Error()))
+		// Every error line, whichever library wrote it, loses URL
+		// userinfo and proxy credentials.
+		fmt.Fprintf(stderr, "ocl-build: %s\n", redact.String(strings.TrimSpace(err.Error())))
 	}
 	return oclerr.ExitCode(err)
 }

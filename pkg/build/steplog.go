@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/ocl-build/ocl-build/internal/redact"
 )
 
 // tailLines is how much of a failing step's output an error carries.
@@ -57,8 +59,10 @@ func (w *stepWriter) Write(p []byte) (int, error) {
 	}
 	l.partial[w] = append([]byte(nil), buf...)
 	l.mu.Unlock()
-	// Forward unchanged; a broken output must not fail the build.
-	_, _ = w.to.Write(p)
+	// Forward without credentials (the re-executed RUN helpers log their
+	// environment, proxy build args included, at debug level); a broken
+	// output must not fail the build.
+	_, _ = w.to.Write([]byte(redact.String(string(p))))
 	return len(p), nil
 }
 
