@@ -46,8 +46,9 @@ type Watchdog struct {
 	fired bool
 	// Rate window: counting time so far (active, plus since the last
 	// Kick when since is set) and the bytes moved in it.
-	floor  int64
-	active time.Duration
+	floor   int64
+	started bool // the window runs from the first byte: time before it is the no-data countdown's
+	active  time.Duration
 	since  time.Time
 	bytes  int64
 	slow   *StallError // set when the floor ended the attempt
@@ -111,6 +112,12 @@ func (w *Watchdog) Moved(n int64) {
 		return
 	}
 	w.mu.Lock()
+	if n > 0 && !w.started {
+		w.started, w.active, w.bytes = true, 0, 0
+		if !w.since.IsZero() {
+			w.since = time.Now()
+		}
+	}
 	w.bytes += n
 	w.mu.Unlock()
 	w.checkRate()
@@ -120,10 +127,7 @@ func (w *Watchdog) Moved(n int64) {
 // which is progress whatever its size.
 func (w *Watchdog) Restart() {
 	w.mu.Lock()
-	w.active, w.bytes = 0, 0
-	if !w.since.IsZero() {
-		w.since = time.Now()
-	}
+	w.started, w.active, w.bytes = false, 0, 0
 	w.mu.Unlock()
 }
 
@@ -131,7 +135,7 @@ func (w *Watchdog) Restart() {
 // less than the floor; a window that moved enough starts the next one.
 func (w *Watchdog) checkRate() {
 	w.mu.Lock()
-	if w.floor <= 0 || w.d <= 0 || w.fired {
+	if w.floor <= 0 || w.d <= 0 || w.fired || !w.started {
 		w.mu.Unlock()
 		return
 	}

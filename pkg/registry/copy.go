@@ -67,7 +67,13 @@ func (o Options) Copy(ctx context.Context, pc *signature.PolicyContext, dst, src
 		}
 	}
 	watch := regretry.NewCopyWatch(o.StallTimeout, t.Start, t.Verb)
-	watch.SetFloor(o.Rate())
+	// copy.Image reports progress every 500 ms: a rate over a window
+	// needs several such samples, so below 5 s only the no-data countdown
+	// applies to a copy (blob reads in pkg/image measure every read and
+	// keep the floor at any window).
+	if o.Stall() >= 5*time.Second {
+		watch.SetFloor(o.Rate())
+	}
 	events := make(chan types.ProgressProperties, 64)
 	drained := make(chan struct{})
 	go func() {
@@ -95,6 +101,7 @@ func (o Options) Copy(ctx context.Context, pc *signature.PolicyContext, dst, src
 	for attempt := 0; ; attempt++ {
 		res.Attempts = attempt + 1
 		actx, settle := watch.Attempt(ctx)
+		err = nil // each attempt starts afresh
 		if t.Check != nil {
 			err = t.Check(actx)
 		}
