@@ -24,7 +24,7 @@ repository with no cluster access:
   machineosconfig.yaml            the pool's MachineOSConfig         --mosc
   machineconfigs/                 the pool and its MachineConfigs    --machineconfigs
   machine-config-osimageurl.yaml  the base and extensions images     --osimageurl
-  user-ca-bundle.yaml             openshift-config/user-ca-bundle    --additional-trust-bundle
+  user-ca-bundle.crt              openshift-config/user-ca-bundle    --additional-trust-bundle
   pull-secret.json, push-secret.json (0600)                          --authfile, --push-authfile
   yum.repos.d/, rpm-gpg/, entitlement/ (the mounted ConfigMap and Secrets)
   registries.conf                 from ImageDigest/TagMirrorSets     --registries-conf

@@ -30,7 +30,7 @@ type Layout struct {
 	Rendered string
 	// OSImageURL is the machine-config-osimageurl ConfigMap (--osimageurl).
 	OSImageURL string
-	// TrustBundle is the user-ca-bundle ConfigMap (--additional-trust-bundle).
+	// TrustBundle is the user-ca-bundle ConfigMap's PEM (--additional-trust-bundle).
 	TrustBundle string
 	// AuthFile and PushAuthFile are .dockerconfigjson files, mode 0600
 	// (--authfile, --push-authfile); Secrets holds both as Secret manifests
@@ -206,10 +206,11 @@ func (s *Snapshot) writeInto(dir string) (*Layout, error) {
 		rows = append(rows, readmeLine{"clusterversion.yaml", fmt.Sprintf("ClusterVersion %s (OpenShift %s, release image %s)", ClusterVersionName, orNone(s.Version), orNone(s.ReleaseImage)), "--openshift-version " + majorMinor(s.Version)})
 	}
 	if s.UserCABundle != nil {
-		if l.TrustBundle, err = putObj("user-ca-bundle.yaml", s.UserCABundle, 0o644); err != nil {
+		// As PEM (data["ca-bundle.crt"]): what the build context gets.
+		if l.TrustBundle, err = put("user-ca-bundle.crt", []byte(s.UserCABundle.Data["ca-bundle.crt"]), 0o644); err != nil {
 			return nil, err
 		}
-		rows = append(rows, readmeLine{"user-ca-bundle.yaml", "ConfigMap " + ConfigNamespace + "/" + UserCABundleName, "--additional-trust-bundle"})
+		rows = append(rows, readmeLine{"user-ca-bundle.crt", "ConfigMap " + ConfigNamespace + "/" + UserCABundleName + " data[ca-bundle.crt]", "--additional-trust-bundle"})
 	}
 	var secrets []any
 	for _, sc := range []struct {

@@ -222,6 +222,9 @@ func (c *Client) logTail(ctx context.Context, pod *corev1.Pod, n int64) []string
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
+	if len(lines) == 0 {
+		return []string{fmt.Sprintf("(logs of pod %s/%s: empty; the pod may never have run)", pod.Namespace, pod.Name)}
+	}
 	return lines
 }
 
