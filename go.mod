@@ -227,4 +227,3 @@ require (
 // containers/image v5.34.0 with one patch: redirects never carry registry
 // credentials to another scheme, host or port, nor from https to http
 // (third_party/containers-image/README.ocl-build.md).
-replace github.com/containers/image/v5 => ./third_party/containers-image
