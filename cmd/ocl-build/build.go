@@ -116,7 +116,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, in *inputOptions, f *buildFl
 		Only:             preflight.BuildSteps,
 		Render:           li.Render,
 		Base:             in.baseOptions(li),
-		OpenShiftVersion: versionCandidates(in.openshiftVersion),
+		OpenShiftVersion: in.versionCandidates(),
 		Build:            f.options(f.keepContext, f.tag, stderr),
 	}
 	o.Build.OCIArchive = archive

@@ -209,6 +209,10 @@ func TestClusterEndToEnd(t *testing.T) {
 		if !strings.Contains(errOut, "OpenShift "+fixture.ReleaseVersion) {
 			t.Errorf("the cluster's version is not reported: %s", errOut)
 		}
+		// The profile comes from ClusterVersion, before the ConfigMap.
+		if !strings.Contains(errOut, "OpenShift 4.19 (from cluster (ClusterVersion))") {
+			t.Errorf("the version is not taken from the cluster: %s", errOut)
+		}
 		// A file on the command line wins over the cluster's copy.
 		other := e.writeYAML(t, "files/mosc-other.yaml", ceTypedMOSC(ceTestPool, "RUN echo from-the-file\n", e.pushSpec))
 		code, out, errOut := e.run(t, "render", "--kubeconfig", kc, "--mosc", other)

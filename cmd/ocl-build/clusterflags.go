@@ -166,6 +166,7 @@ func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf
 		set(&in.osImageURL, l.OSImageURL)
 	}
 	set(&in.trustBundle, l.TrustBundle)
+	in.clusterVersion = s.Version
 	if bf != nil {
 		set(&bf.reg.authFile, l.AuthFile)
 		set(&bf.yumReposDir, l.YumReposDir)

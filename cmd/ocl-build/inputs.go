@@ -33,6 +33,9 @@ type inputOptions struct {
 	osImageURL      string
 	// openshiftVersion is --openshift-version (empty: detect).
 	openshiftVersion string
+	// clusterVersion is ClusterVersion's desired version, when the inputs
+	// come from a cluster (--kubeconfig).
+	clusterVersion string
 }
 
 func addInputFlags(cmd *cobra.Command, o *inputOptions) {

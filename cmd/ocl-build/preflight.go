@@ -169,7 +169,7 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	o := preflight.Options{
 		Render:            li.Render,
 		Base:              in.baseOptions(li),
-		OpenShiftVersion:  versionCandidates(in.openshiftVersion),
+		OpenShiftVersion:  in.versionCandidates(),
 		ContainerfileFile: cfName,
 		LintSource:        li.MOSCSource,
 		Config:            cfg,

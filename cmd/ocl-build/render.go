@@ -63,7 +63,7 @@ notes and warnings to stderr.`,
 				return inputError(errors.New("no base image: give --base-image REF or --osimageurl FILE (the machine-config-osimageurl ConfigMap)"))
 			}
 			stderr := cmd.ErrOrStderr()
-			if _, err := applyVersion(stderr, g.quiet, versionCandidates(in.openshiftVersion), in.localBase(li), &li.Render); err != nil {
+			if _, err := applyVersion(stderr, g.quiet, in.versionCandidates(), in.localBase(li), &li.Render); err != nil {
 				return inputError(err)
 			}
 			r, err := mco.Render(li.Render)

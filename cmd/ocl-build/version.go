@@ -17,9 +17,13 @@ func addOpenShiftVersionFlag(cmd *cobra.Command, v *string) {
 }
 
 // versionCandidates are the sources before the base images are known, in
-// the order ocpversion.Resolve consults them.
-func versionCandidates(flag string) []ocpversion.Candidate {
-	return []ocpversion.Candidate{{Value: flag, Source: ocpversion.SourceFlag}}
+// the order ocpversion.Resolve consults them: the flag, then the cluster's
+// ClusterVersion when the inputs were read with --kubeconfig.
+func (in *inputOptions) versionCandidates() []ocpversion.Candidate {
+	return []ocpversion.Candidate{
+		{Value: in.openshiftVersion, Source: ocpversion.SourceFlag},
+		{Value: in.clusterVersion, Source: ocpversion.SourceCluster},
+	}
 }
 
 // applyVersion picks the OpenShift version from the candidates and the base
@@ -44,7 +48,7 @@ func applyVersion(w io.Writer, quiet bool, cands []ocpversion.Candidate, base *b
 // network (the flag, the ConfigMap's releaseVersion), when one states a
 // version; the pipeline resolves again once the base image is known.
 func earlyProfile(in *inputOptions, li *loadedInputs) error {
-	cands := append(versionCandidates(in.openshiftVersion), in.localBase(li).VersionCandidates()...)
+	cands := append(in.versionCandidates(), in.localBase(li).VersionCandidates()...)
 	for _, c := range cands {
 		if c.Value != "" {
 			d, err := ocpversion.Resolve(cands...)
