@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN := bin/ocl-build
-GOTEST_TIMEOUT ?= 20m
+GOTEST_TIMEOUT ?= 35m
 
 .PHONY: all build deps test unit fuzz demo bench fixtures clean rule-docs docs
 
