@@ -126,7 +126,9 @@ type StepError struct {
 // as `buildah bud` does.
 func (e *StepError) RunExitStatus() int {
 	var ee *exec.ExitError
-	if e.Pull || !errors.As(e.Err, &ee) {
+	// The storage library's layer applier is a child process too: its
+	// "exit status 1" at a commit is not the RUN's.
+	if e.Pull || isCommitFailure(e.Err) || !errors.As(e.Err, &ee) {
 		return 0
 	}
 	if c := ee.ExitCode(); c > 0 {
@@ -137,7 +139,7 @@ func (e *StepError) RunExitStatus() int {
 
 func (e *StepError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s: %s", e.Step, e.Instruction, stepCause(e.Err))
+	fmt.Fprintf(&b, "%s: %s: %s", e.Step, e.Instruction, stepCause(e.Err, e.Instruction))
 	if len(e.Output) > 0 {
 		b.WriteString("\nlast output lines:")
 		for _, l := range e.Output {
@@ -150,14 +152,62 @@ func (e *StepError) Error() string {
 
 // stepCause drops buildah's `building at STEP "…": ` prefix, which repeats
 // the instruction we already show.
-func stepCause(err error) string {
+func stepCause(err error, instruction string) string {
 	msg := err.Error()
 	if rest, ok := strings.CutPrefix(msg, `building at STEP "`); ok {
 		if i := strings.Index(rest, `": `); i >= 0 {
-			return rest[i+3:]
+			msg = rest[i+3:]
 		}
 	}
-	return msg
+	return dropStepDump(msg, instruction)
+}
+
+// commitPrefix starts buildah's error for a step whose layer could not be
+// committed (imagebuildah/stage_executor.go, buildah v1.39), followed by a
+// %+v dump of the step: its environment (proxy variables with any
+// credentials in them), arguments and original text.
+const commitPrefix = "committing container for step "
+
+func isCommitFailure(err error) bool {
+	return err != nil && strings.Contains(err.Error(), commitPrefix+"{")
+}
+
+// dropStepDump replaces buildah's dump of the step with plain words; the
+// instruction is shown beside it already. The dump ends with the field
+// Original, the instruction's text, then "}: "; the instruction (spaces
+// normalised) tells which "}: " that is when the text holds one itself.
+func dropStepDump(msg, instruction string) string {
+	i := strings.Index(msg, commitPrefix+"{")
+	if i < 0 {
+		return msg
+	}
+	rest := msg[i+len(commitPrefix):]
+	const field = " Original:"
+	from := strings.Index(rest, field)
+	if from < 0 {
+		from = 0
+	} else {
+		from += len(field)
+	}
+	end := -1
+	for k := from; ; {
+		j := strings.Index(rest[k:], "}: ")
+		if j < 0 {
+			break
+		}
+		if end < 0 {
+			end = k + j // the first, unless the instruction says otherwise
+		}
+		if strings.Join(strings.Fields(rest[from:k+j]), " ") == instruction {
+			end = k + j
+			break
+		}
+		k += j + 3
+	}
+	if end < 0 {
+		return msg[:i] + "committing the step's layer"
+	}
+	return msg[:i] + "committing the step's layer: " + rest[end+3:]
 }
 
 func (e *StepError) Unwrap() error { return e.Err }
@@ -403,6 +453,12 @@ func Build(ctx context.Context, o Options) (res *Result, err error) {
 
 	id, err := runBuildah(ctx, store, bo, p.containerfile, steps)
 	if err != nil {
+		// A full disk at a step's commit is the machine's problem: the RUN
+		// itself exited 0 (a RUN that failed keeps its own status).
+		var se *StepError
+		if errors.As(err, &se) && !se.Pull && se.RunExitStatus() == 0 && isNoSpace(err) {
+			return nil, newNoSpaceError(se.Step, p.store, err)
+		}
 		return nil, err
 	}
 	return result(ctx, store, o, p, su, id, start)

@@ -173,8 +173,10 @@ func (s *state) fail(ctx context.Context, step string, err error) (*Report, erro
 	failed := false
 	var in *oclerr.Interrupted
 	var bse *build.StepError
+	var full *build.NoSpaceError
 	switch {
 	case errors.As(err, &in):
+	case errors.As(err, &full): // the machine's disk, not the Containerfile
 	case errors.As(err, &bse) && !bse.IsPull():
 		failed = true
 	case push.IsUntrustedCertificate(err) && !strings.Contains(err.Error(), "--cert-dir"):

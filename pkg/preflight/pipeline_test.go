@@ -269,6 +269,8 @@ func TestPipelineLintGate(t *testing.T) {
 func TestPipelineFailures(t *testing.T) {
 	runStep := &build.StepError{Step: "[2/2] STEP 5/7", Instruction: "RUN dnf install -y nope", Err: errors.New("exit status 1")}
 	pullStep := &build.StepError{Step: "[1/2] STEP 1/4", Instruction: "FROM registry.example.com/rhcos", Err: errors.New("unauthorized"), Pull: true}
+	diskFull := &build.NoSpaceError{Step: "[2/2] STEP 5/7", Usage: []string{"/var/lib/containers/storage: 0 B free of 40.0 GiB"},
+		Err: &build.StepError{Step: "[2/2] STEP 5/7", Instruction: "RUN dnf install -y big", Err: errors.New("committing container for step {…}: no space left on device exit status 1")}}
 	untrusted := fmt.Errorf("pinging registry.example.com: %w", x509.UnknownAuthorityError{})
 	for _, c := range []struct {
 		name     string
@@ -279,6 +281,7 @@ func TestPipelineFailures(t *testing.T) {
 	}{
 		{"RUN fails", &fakeBackend{buildErr: runStep}, StepBuild, 1, "build failed at [2/2] STEP 5/7: RUN dnf install -y nope"},
 		{"FROM pull fails", &fakeBackend{buildErr: pullStep}, StepBuild, 2, "unauthorized"},
+		{"disk full at commit", &fakeBackend{buildErr: diskFull}, StepBuild, 2, "build: no space left on device while committing [2/2] STEP 5/7 (container store: /var/lib/containers/storage: 0 B free of 40.0 GiB)"},
 		{"untrusted certificate", &fakeBackend{baseErr: untrusted}, StepBase, 2, "--cert-dir"},
 		{"push refused", &fakeBackend{pushErr: errors.New("registry.example.com: unauthorized")}, StepPush, 2, "push: registry.example.com: unauthorized"},
 	} {
