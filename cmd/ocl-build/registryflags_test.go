@@ -46,6 +46,9 @@ func TestRegistryFlagGroups(t *testing.T) {
 	}
 	// Pull values are the push defaults.
 	pull, push = parse("--authfile", "pull.json", "--cert-dir", "certs", "--tls-verify=false", "--registries-conf", "r.conf")
+	if pl := pull.options(nil); pl.AuthFile != "pull.json" || pl.CertDir != "certs" || pl.TLSVerify != types.OptionalBoolFalse || pl.RegistriesConf != "r.conf" {
+		t.Errorf("pull group's own values: %+v", pl)
+	}
 	po := push.options(nil)
 	if po.AuthFile != "pull.json" || po.CertDir != "certs" || po.TLSVerify != types.OptionalBoolFalse || po.RegistriesConf != "r.conf" {
 		t.Errorf("push group does not fall back: %+v", po)

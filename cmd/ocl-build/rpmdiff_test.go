@@ -3,21 +3,17 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ocl-build/ocl-build/internal/testutil"
 )
 
 // rpmdiffTestDB is one of go-rpmdb's real databases, copied to a temp dir.
 func rpmdiffTestDB(t *testing.T, name string) string {
 	t.Helper()
-	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-m", "-f", "{{.Dir}}", "github.com/anchore/go-rpmdb").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata", name)
+	src := filepath.Join(testutil.ModuleDir(t, "github.com/anchore/go-rpmdb"), "pkg", "testdata", name)
 	dst := t.TempDir()
 	ents, err := os.ReadDir(src)
 	if err != nil {

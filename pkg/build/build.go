@@ -609,7 +609,7 @@ func storedDigest(store storage.Store, name string) (digest.Digest, error) {
 	if err != nil {
 		return "", err
 	}
-	img, err := istorage.Transport.GetStoreImage(store, ref)
+	_, img, err := istorage.ResolveReference(ref)
 	if err != nil {
 		return "", err
 	}

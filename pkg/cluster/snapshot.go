@@ -254,6 +254,7 @@ func (s *Snapshot) writeInto(dir string) (*Layout, error) {
 			continue
 		}
 		if *sc.dst, err = writeKeys(dir, sc.sub, nil, sc.sec.Data, 0o700, 0o600); err != nil {
+			//lint:ignore ST1005 Secret is the Kubernetes kind, spelt as the API spells it
 			return nil, fmt.Errorf("Secret %s: %w", sc.sec.Name, err)
 		}
 		rows = append(rows, readmeLine{sc.sub + "/ (0600)", "Secret " + sc.sec.Namespace + "/" + sc.sec.Name, sc.flag})

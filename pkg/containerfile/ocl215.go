@@ -157,7 +157,8 @@ func downloads(c *call, cwd string) []left {
 		if url == "" {
 			return nil
 		}
-		for _, i := range optValues(c, "-O", "--output-document") {
+		if o := optValues(c, "-O", "--output-document"); len(o) > 0 {
+			i := o[len(o)-1] // wget keeps the last -O, as with its other options
 			if c.args[i] == "-" || c.dynamic[i] {
 				return nil
 			}

@@ -128,7 +128,7 @@ func (w *walker) stmt(st *syntax.Stmt, pipedFrom *call) *call {
 				stdinDoc = r.Hdoc
 				stdinDelim, _ = w.wordText(r.Word)
 			}
-		case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.ClbOut, syntax.RdrInOut:
+		case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.RdrClob, syntax.RdrInOut:
 			if r.Word != nil {
 				t, _ := w.wordText(r.Word)
 				rs = append(rs, redir{op: r.Op, target: t, pos: w.at(r.Word.Pos())})

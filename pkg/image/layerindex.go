@@ -128,7 +128,7 @@ func indexTar(ctx context.Context, open func() (io.ReadCloser, error), keep Keep
 			if keep(p) {
 				links[p] = CleanPath(h.Linkname)
 			}
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg: // tar.Reader turns the legacy '\x00' type into TypeReg or TypeDir
 			if !keep(p) {
 				return nil
 			}
@@ -158,7 +158,7 @@ func indexTar(ctx context.Context, open func() (io.ReadCloser, error), keep Keep
 	if len(missing) > 0 {
 		if err := scanTar(ctx, open, limits, func(h *tar.Header, p string, r io.Reader) error {
 			ls, ok := missing[p]
-			if !ok || (h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA) {
+			if !ok || h.Typeflag != tar.TypeReg {
 				return nil
 			}
 			k, err := keepFile(r, h.Size, h.FileInfo().Mode(), spoolDir, limits)

@@ -31,7 +31,7 @@ type Node struct {
 // IsDir, IsReg and IsSymlink say what the node is.
 func (n *Node) IsDir() bool { return n.Type == tar.TypeDir }
 func (n *Node) IsReg() bool {
-	return n.Type == tar.TypeReg || n.Type == tar.TypeRegA || n.Type == tar.TypeLink
+	return n.Type == tar.TypeReg || n.Type == tar.TypeLink
 }
 func (n *Node) IsSymlink() bool { return n.Type == tar.TypeSymlink }
 
@@ -181,10 +181,9 @@ func readLayer(ctx context.Context, index int, tr *tar.Reader, keep func(string)
 		if p == "" {
 			continue
 		}
+		// tar.Reader has already turned the legacy '\x00' type into TypeReg
+		// (or TypeDir for a name ending in /).
 		node := &Node{Type: h.Typeflag, Size: h.Size, Link: h.Linkname, Layer: index}
-		if h.Typeflag == tar.TypeRegA {
-			node.Type = tar.TypeReg
-		}
 		if node.Type == tar.TypeReg && keep(p) && h.Size <= keepMax {
 			data, err := io.ReadAll(io.LimitReader(tr, keepMax+1))
 			if err != nil {

@@ -2,14 +2,13 @@ package manifests
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/yaml"
@@ -38,17 +37,7 @@ type crdCase struct {
 }
 
 func openshiftAPIDir(t *testing.T) string {
-	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	out, err := exec.Command(goBin, "list", "-m", "-f", "{{.Dir}}", "github.com/openshift/api").Output()
-	if err != nil {
-		t.Fatalf("go list -m github.com/openshift/api: %v", err)
-	}
-	dir := strings.TrimSpace(string(out))
-	if dir == "" {
-		t.Fatal("github.com/openshift/api is not in the module cache; run go mod download")
-	}
-	return dir
+	return testutil.ModuleDir(t, "github.com/openshift/api")
 }
 
 // TestOpenShiftCRDSuite runs every case of openshift/api's own CRD tests for

@@ -84,6 +84,7 @@ func dedupeIgnition2(c ign2types.Config) (ign2types.Config, error) {
 		user := c.Passwd.Users[n-1]
 		for i := n - 1; i >= 0; i-- {
 			if c.Passwd.Users[i].Name != "core" {
+				//lint:ignore ST1005 Ignition is a name; the message follows a "MachineConfig X: spec.config:" prefix
 				return c, fmt.Errorf("Ignition spec 2 config: passwd.users has %q; only the core user is supported", c.Passwd.Users[i].Name)
 			}
 			if i < n-1 {

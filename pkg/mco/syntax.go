@@ -51,6 +51,7 @@ func ValidateContainerfileSyntax(cf string) error {
 		return nil
 	}
 	if !hasFROM.MatchString(cf) {
+		//lint:ignore ST1005 the operator's own message, word for word (buildrequest.go on main)
 		return fmt.Errorf("Containerfile must contain at least one FROM instruction")
 	}
 	res, err := ibparser.Parse(strings.NewReader(cf))

@@ -128,6 +128,7 @@ func ParseIgnition(raw []byte) (ign3types.Config, error) {
 	}
 	if v.Major == 2 {
 		if v.Minor > 2 {
+			//lint:ignore ST1005 Ignition is a name; the message follows a "MachineConfig X: spec.config:" prefix
 			return ign3types.Config{}, fmt.Errorf("Ignition spec %s is unknown; supported spec versions: 2.2, %s", v, supportedIgnVersion)
 		}
 		return convertIgnition2(raw)
@@ -135,6 +136,7 @@ func ParseIgnition(raw []byte) (ign3types.Config, error) {
 	cfg, rpt, err := ign3.ParseCompatibleVersion(raw)
 	if err != nil {
 		if errors.Is(err, ignerrors.ErrUnknownVersion) {
+			//lint:ignore ST1005 Ignition is a name; the message follows a "MachineConfig X: spec.config:" prefix
 			return ign3types.Config{}, fmt.Errorf("Ignition spec %s is unknown; supported spec versions: %s", v, supportedIgnVersion)
 		}
 		if msg := firstFatal(rpt.String()); msg != "" {

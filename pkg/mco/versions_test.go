@@ -166,10 +166,11 @@ func TestImageTagHashInputsPerVersion(t *testing.T) {
 	if tag("4.22", "") != tag("4.22", "x") {
 		t.Error("4.22 leaves OSImageURL blank")
 	}
-	pc := mcfgv1.MachineConfigPoolStatusConfiguration{}
-	r, _ := Render(RenderOptions{BaseImage: "b", ExtensionsImage: "e", ReleaseVersion: "4.22.1", Profile: ocpversion.MustLookup("4.22")})
-	pc = r.PoolConfiguration
-	want, _ := ImageTag("worker", pc, mosc.Spec, OSImageURLConfig{BaseOSContainerImage: "b", BaseOSExtensionsContainerImage: "e", ReleaseVersion: "4.22.1"})
+	r, err := Render(RenderOptions{BaseImage: "b", ExtensionsImage: "e", ReleaseVersion: "4.22.1", Profile: ocpversion.MustLookup("4.22")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ImageTag("worker", r.PoolConfiguration, mosc.Spec, OSImageURLConfig{BaseOSContainerImage: "b", BaseOSExtensionsContainerImage: "e", ReleaseVersion: "4.22.1"})
 	if got := tag("4.22", "x"); got != want {
 		t.Errorf("4.22 tag %s, want %s", got, want)
 	}

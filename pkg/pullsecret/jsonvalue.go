@@ -234,23 +234,3 @@ func writeString(w *bytes.Buffer, s string) {
 	_ = enc.Encode(s) // strings always encode
 	w.Write(bytes.TrimRight(b.Bytes(), "\n"))
 }
-
-// toPlain converts an ordered value into plain Go maps and slices (for
-// sigs.k8s.io/yaml or encoding/json).
-func toPlain(v any) any {
-	switch t := v.(type) {
-	case *object:
-		m := make(map[string]any, len(t.keys))
-		for _, k := range t.keys {
-			m[k] = toPlain(t.vals[k])
-		}
-		return m
-	case []any:
-		out := make([]any, len(t))
-		for i := range t {
-			out[i] = toPlain(t[i])
-		}
-		return out
-	}
-	return v
-}

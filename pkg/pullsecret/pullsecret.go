@@ -3,6 +3,7 @@ package pullsecret
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -11,6 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ocl-build/ocl-build/pkg/kubedoc"
 )
 
 // Format names the shape a credential file had on input.
@@ -34,15 +37,20 @@ const MaxFileBytes = 4 << 20
 // and never quotes credential values.
 type Error struct {
 	File  string
+	Line  int // 1-based line of a Secret manifest; 0 when unknown
 	Field string
 	Msg   string
 }
 
 func (e *Error) Error() string {
-	if e.Field == "" {
-		return e.File + ": " + e.Msg
+	where := e.File
+	if e.Line > 0 {
+		where = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
-	return e.File + ": " + e.Field + ": " + e.Msg
+	if e.Field == "" {
+		return where + ": " + e.Msg
+	}
+	return where + ": " + e.Field + ": " + e.Msg
 }
 
 // Config is a docker config in the canonical {"auths": {...}} form, with
@@ -181,73 +189,93 @@ func (c *Config) auths() *object {
 	return a.(*object)
 }
 
+// parseSecret reads a v1 Secret (YAML or JSON) with kubedoc, the one reader
+// of Kubernetes objects (its data/stringData rules are the API server's),
+// and parses the docker config under the key its type names. Errors name
+// the file, the line and the field; they never quote a value.
 func parseSecret(file string, data []byte) (*Config, error) {
-	js, err := yaml.YAMLToJSONStrict(data)
+	docs, err := kubedoc.Parse(file, data)
 	if err != nil {
-		return nil, &Error{File: file, Msg: "neither a docker config (JSON) nor a Secret manifest (YAML): " + sanitizeYAMLError(err)}
+		var ie *kubedoc.InputError
+		if !errors.As(err, &ie) {
+			return nil, &Error{File: file, Msg: "neither a docker config (JSON) nor a Secret manifest (YAML)"}
+		}
+		if ie.Field == "" {
+			// The YAML error's own "line N" stays in the message.
+			return nil, &Error{File: file, Msg: "neither a docker config (JSON) nor a Secret manifest (YAML): " + sanitize(strings.TrimPrefix(ie.Msg, "malformed YAML: "))}
+		}
+		return nil, &Error{File: file, Line: ie.Line, Field: ie.Field, Msg: sanitize(ie.Msg)}
 	}
-	var probe map[string]any
-	if err := yaml.Unmarshal(js, &probe); err != nil || probe == nil {
-		return nil, &Error{File: file, Msg: "not a JSON/YAML object"}
+	if len(docs) != 1 {
+		return nil, &Error{File: file, Line: docs[1].Line, Msg: fmt.Sprintf("%d objects; a credential file holds one Secret", len(docs))}
 	}
-	if probe["kind"] != "Secret" {
-		return nil, &Error{File: file, Field: "kind", Msg: fmt.Sprintf("want a docker config or a v1 Secret, got kind %v", probe["kind"])}
+	d := docs[0]
+	if d.Kind != "Secret" || d.APIVersion != "v1" {
+		return nil, &Error{File: file, Line: d.Position("kind").Line, Field: "kind", Msg: fmt.Sprintf("want a docker config or a v1 Secret, got %s %s", d.APIVersion, d.Kind)}
 	}
-	var s corev1.Secret
-	if err := yaml.Unmarshal(js, &s); err != nil {
-		return nil, &Error{File: file, Msg: "malformed Secret: " + sanitizeDecodeError(err)}
+	typ, ok := d.Object["type"].(string)
+	if v := d.Object["type"]; v != nil && !ok {
+		return nil, &Error{File: file, Line: d.Position("type").Line, Field: "type", Msg: "must be a string"}
 	}
 	var key string
-	switch s.Type {
+	switch corev1.SecretType(typ) {
 	case corev1.SecretTypeDockerConfigJson:
 		key = corev1.DockerConfigJsonKey
 	case corev1.SecretTypeDockercfg:
 		key = corev1.DockerConfigKey
 	default:
-		return nil, &Error{File: file, Field: "type", Msg: fmt.Sprintf("Secret %q has type %q; a pull secret has type %s (key %s) or %s (key %s)",
-			s.Name, s.Type, corev1.SecretTypeDockerConfigJson, corev1.DockerConfigJsonKey, corev1.SecretTypeDockercfg, corev1.DockerConfigKey)}
+		return nil, &Error{File: file, Line: d.Position("type").Line, Field: "type", Msg: fmt.Sprintf("Secret %q has type %q; a pull secret has type %s (key %s) or %s (key %s)",
+			d.Name, typ, corev1.SecretTypeDockerConfigJson, corev1.DockerConfigJsonKey, corev1.SecretTypeDockercfg, corev1.DockerConfigKey)}
 	}
-	raw, field := s.Data[key], "data["+key+"]"
-	if sd, ok := s.StringData[key]; ok {
-		raw, field = []byte(sd), "stringData["+key+"]"
+	sd, err := d.Data()
+	if err != nil {
+		var ie *kubedoc.InputError
+		if errors.As(err, &ie) {
+			return nil, &Error{File: file, Line: ie.Line, Field: dataField(ie.Field), Msg: ie.Msg}
+		}
+		return nil, &Error{File: file, Msg: "malformed Secret"}
 	}
+	raw, _ := sd.Get(key)
+	field, line := dataField(sd.Field(key)), sd.Position(key).Line
 	if len(raw) == 0 {
-		return nil, &Error{File: file, Field: field, Msg: "missing or empty"}
+		return nil, &Error{File: file, Line: line, Field: field, Msg: "missing or empty"}
 	}
 	v, err := parseJSON(raw)
 	if err != nil {
-		return nil, &Error{File: file, Field: field, Msg: err.Error()}
+		return nil, &Error{File: file, Line: line, Field: field, Msg: err.Error()}
 	}
 	o, ok := v.(*object)
 	if !ok {
-		return nil, &Error{File: file, Field: field, Msg: "must be a JSON object"}
+		return nil, &Error{File: file, Line: line, Field: field, Msg: "must be a JSON object"}
 	}
 	c, err := fromDockerJSON(file, o, field)
 	if err != nil {
+		if e, ok := err.(*Error); ok && e.Line == 0 {
+			e.Line = line
+		}
 		return nil, err
 	}
-	if (s.Type == corev1.SecretTypeDockerConfigJson) != (c.Format == FormatDockerConfigJSON) {
-		return nil, &Error{File: file, Field: field, Msg: fmt.Sprintf("content is in %s form but the Secret has type %s", c.Format, s.Type)}
+	if (corev1.SecretType(typ) == corev1.SecretTypeDockerConfigJson) != (c.Format == FormatDockerConfigJSON) {
+		return nil, &Error{File: file, Line: line, Field: field, Msg: fmt.Sprintf("content is in %s form but the Secret has type %s", c.Format, typ)}
 	}
 	c.Format = FormatSecret
 	return c, nil
 }
 
-// sanitizeYAMLError keeps the line of a YAML syntax error but drops any
-// quoted input the parser may echo.
-func sanitizeYAMLError(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
-	if i := strings.IndexAny(msg, "\"'`"); i >= 0 {
-		msg = strings.TrimSpace(msg[:i])
+// dataField writes kubedoc's data.KEY as data[KEY]: Secret keys are file
+// names that start with a dot (.dockerconfigjson).
+func dataField(f string) string {
+	for _, p := range []string{"data.", "stringData."} {
+		if k, ok := strings.CutPrefix(f, p); ok {
+			return strings.TrimSuffix(p, ".") + "[" + k + "]"
+		}
 	}
-	return msg
+	return f
 }
 
-func sanitizeDecodeError(err error) string {
-	msg := err.Error()
-	if strings.Contains(msg, "base64") {
-		return "a data value is not base64"
-	}
+// sanitize drops everything from the first quote on: parser messages may
+// echo the input, and the input holds credentials.
+func sanitize(msg string) string {
 	if i := strings.IndexAny(msg, "\"'`"); i >= 0 {
 		msg = strings.TrimSpace(msg[:i])
 	}

@@ -130,21 +130,35 @@ func TestParseFormats(t *testing.T) {
 func TestParseErrorsNameFieldAndHideSecrets(t *testing.T) {
 	secretBits := "s3cr3t-value"
 	b64 := base64.StdEncoding.EncodeToString([]byte("u:" + secretBits))
+	secret := func(typ, rest string) string {
+		return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ntype: " + typ + "\n" + rest
+	}
+	// where is the error's FILE[:LINE] prefix: a Secret manifest's errors
+	// carry the line of the field (kubedoc's positions).
 	cases := map[string]struct {
-		data, want string
+		data, where, want string
 	}{
-		"truncated":        {`{"auths":{"quay.io":{"auth":"` + b64, "malformed JSON at line 1"},
-		"bad char":         {`{"auths":{"quay.io":{"auth":` + secretBits + `}}}`, "malformed JSON at line 1 column"},
-		"auth not base64":  {`{"auths":{"quay.io":{"auth":"` + secretBits + `!!"}}}`, `auths["quay.io"].auth: is not base64`},
-		"auths not object": {`{"auths":["x"]}`, "auths: must be an object"},
-		"entry not object": {`{"auths":{"quay.io":"` + secretBits + `"}}`, `auths["quay.io"]: must be an object`},
-		"wrong type secret": {"apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ntype: Opaque\ndata:\n  token: " +
-			base64.StdEncoding.EncodeToString([]byte(secretBits)) + "\n", `type: Secret "x" has type "Opaque"`},
-		"secret missing key": {"apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ntype: kubernetes.io/dockerconfigjson\ndata: {}\n", "data[.dockerconfigjson]: missing"},
-		"secret bad base64":  {"apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: " + secretBits + "%%\n", "not base64"},
-		"unknown kind":       {"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", "kind: want a docker config or a v1 Secret"},
-		"malformed yaml":     {"kind: Secret\n  data: [\n", "neither a docker config"},
-		"empty":              {"  \n", "empty file"},
+		"truncated":        {`{"auths":{"quay.io":{"auth":"` + b64, "in.json", "malformed JSON at line 1"},
+		"bad char":         {`{"auths":{"quay.io":{"auth":` + secretBits + `}}}`, "in.json", "malformed JSON at line 1 column"},
+		"auth not base64":  {`{"auths":{"quay.io":{"auth":"` + secretBits + `!!"}}}`, "in.json", `auths["quay.io"].auth: is not base64`},
+		"auths not object": {`{"auths":["x"]}`, "in.json", "auths: must be an object"},
+		"entry not object": {`{"auths":{"quay.io":"` + secretBits + `"}}`, "in.json", `auths["quay.io"]: must be an object`},
+		"wrong type secret": {secret("Opaque", "data:\n  token: "+base64.StdEncoding.EncodeToString([]byte(secretBits))+"\n"),
+			"in.json:5", `type: Secret "x" has type "Opaque"`},
+		"secret missing key": {secret("kubernetes.io/dockerconfigjson", "data: {}\n"), "in.json:6", "data[.dockerconfigjson]: missing"},
+		"secret bad base64":  {secret("kubernetes.io/dockerconfigjson", "data:\n  .dockerconfigjson: "+secretBits+"%%\n"), "in.json:7", "data[.dockerconfigjson]: is not base64"},
+		"secret bad auth": {secret("kubernetes.io/dockerconfigjson", "stringData:\n  .dockerconfigjson: '{\"auths\":{\"quay.io\":{\"auth\":\""+secretBits+"!!\"}}}'\n"),
+			"in.json:7", `stringData[.dockerconfigjson].auths["quay.io"].auth: is not base64`},
+		"secret form and type disagree": {secret("kubernetes.io/dockercfg", "stringData:\n  .dockercfg: '{\"auths\":{}}'\n"),
+			"in.json:7", "stringData[.dockercfg]: content is in dockerconfigjson form but the Secret has type kubernetes.io/dockercfg"},
+		"secret type not a string":       {secret("[1]", "data: {}\n"), "in.json:5", "type: must be a string"},
+		"secret data value not a string": {secret("kubernetes.io/dockerconfigjson", "data:\n  .dockerconfigjson: [1]\n"), "in.json:7", "data[.dockerconfigjson]: must be a string, not an array"},
+		"secret without apiVersion":      {"kind: Secret\ntype: kubernetes.io/dockerconfigjson\n", "in.json:1", "kind: want a docker config or a v1 Secret, got  Secret"},
+		"two objects":                    {secret("kubernetes.io/dockerconfigjson", "data: {}\n---\n"+secret("Opaque", "")), "in.json:8", "2 objects; a credential file holds one Secret"},
+		"unknown kind":                   {"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", "in.json:2", "kind: want a docker config or a v1 Secret, got v1 ConfigMap"},
+		"malformed yaml":                 {"kind: Secret\n  data: [\n", "in.json", "neither a docker config (JSON) nor a Secret manifest (YAML): line 2"},
+		"duplicate key":                  {"kind: Secret\nkind: " + secretBits + "\n", "in.json", "neither a docker config"},
+		"empty":                          {"  \n", "in.json", "empty file"},
 	}
 	for name, c := range cases {
 		_, err := Parse("in.json", []byte(c.data))
@@ -152,9 +166,12 @@ func TestParseErrorsNameFieldAndHideSecrets(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 			continue
 		}
+		if _, ok := err.(*Error); !ok {
+			t.Errorf("%s: error of type %T", name, err)
+		}
 		msg := err.Error()
-		if !strings.HasPrefix(msg, "in.json: ") || !strings.Contains(msg, c.want) {
-			t.Errorf("%s: error %q, want it to contain %q", name, msg, c.want)
+		if !strings.HasPrefix(msg, c.where+": ") || !strings.Contains(msg, c.want) {
+			t.Errorf("%s: error %q, want it to start %q and contain %q", name, msg, c.where+": ", c.want)
 		}
 		if strings.Contains(msg, secretBits) || strings.Contains(msg, b64) || strings.Contains(msg, "s3cr") {
 			t.Errorf("%s: error leaks the secret: %q", name, msg)

@@ -203,7 +203,7 @@ func parseDest(dest string) (types.ImageReference, reference.Named, error) {
 	s := dest
 	if t, rest, ok := strings.Cut(dest, ":"); ok && transportName(t) {
 		if t != "docker" {
-			return nil, nil, fmt.Errorf("destination %q: push goes to a registry (docker://host/repo:tag), not %s:", dest, t)
+			return nil, nil, fmt.Errorf("destination %q: push goes to a registry (docker://host/repo:tag), not to the %s: transport", dest, t)
 		}
 		s = strings.TrimPrefix(rest, "//")
 	}

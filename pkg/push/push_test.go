@@ -306,8 +306,8 @@ func TestTransient503IsRetried(t *testing.T) {
 	o.Registry.Retry.Retries = 2
 	o.Progress = nil
 	res, err = push.Push(context.Background(), o)
-	if err == nil {
-		t.Fatal("push against a registry answering 503 succeeded")
+	if err == nil || res != nil {
+		t.Fatalf("push against a registry answering 503: result %+v, error %v; want only an error", res, err)
 	}
 	if !strings.Contains(err.Error(), "push to "+proxy2.Host+"/ocl/down") || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("error %q should name the registry and the 503", err)

@@ -6,36 +6,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"github.com/ocl-build/ocl-build/pkg/image"
-)
-
-var (
-	rpmdbTestdataOnce sync.Once
-	rpmdbTestdata     string
 )
 
 // realDB returns the directory of one of go-rpmdb's real test databases
 // (from the module cache; they were written by real rpm on those distros).
 func realDB(t testing.TB, name string) string {
 	t.Helper()
-	rpmdbTestdataOnce.Do(func() {
-		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(gobin, "list", "-m", "-f", "{{.Dir}}", "github.com/anchore/go-rpmdb").Output()
-		if err == nil {
-			rpmdbTestdata = filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata")
-		}
-	})
-	if rpmdbTestdata == "" {
-		t.Fatal("cannot locate github.com/anchore/go-rpmdb in the module cache (run go mod download)")
-	}
-	d := filepath.Join(rpmdbTestdata, name)
+	d := filepath.Join(testutil.ModuleDir(t, "github.com/anchore/go-rpmdb"), "pkg", "testdata", name)
 	if _, err := os.Stat(d); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,32 @@
+package testutil
+
+import (
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	moduleDirsMu sync.Mutex
+	moduleDirs   = map[string]string{}
+)
+
+// ModuleDir is the module cache directory of the dependency modPath (for
+// the real test data that ships with it: go-rpmdb's databases, openshift/api's
+// CRD test suites). It runs the `go` that `go test` puts first on PATH.
+func ModuleDir(t testing.TB, modPath string) string {
+	t.Helper()
+	moduleDirsMu.Lock()
+	defer moduleDirsMu.Unlock()
+	if d, ok := moduleDirs[modPath]; ok {
+		return d
+	}
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", modPath).Output()
+	d := strings.TrimSpace(string(out))
+	if err != nil || d == "" {
+		t.Fatalf("cannot locate %s in the module cache (run go mod download): %v", modPath, err)
+	}
+	moduleDirs[modPath] = d
+	return d
+}
