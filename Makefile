@@ -10,7 +10,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN := bin/ocl-build
 GOTEST_TIMEOUT ?= 35m
 
-.PHONY: all build deps test unit fuzz demo bench fixtures clean rule-docs docs
+.PHONY: all build deps test lint unit fuzz demo bench fixtures clean rule-docs docs
 
 all: build
 
@@ -22,8 +22,14 @@ build:
 
 test: deps
 	go vet -tags "$(TAGS)" ./...
+	bash hack/staticcheck.sh
 	go test -tags "$(TAGS)" -timeout $(GOTEST_TIMEOUT) ./...
 	bash hack/fuzz.sh
+
+# go vet and staticcheck (pinned in hack/deps.d/staticcheck.sh), as `make test` runs them.
+lint: deps
+	go vet -tags "$(TAGS)" ./...
+	bash hack/staticcheck.sh
 
 unit:
 	go test -tags "$(TAGS)" -short ./...
