@@ -30,10 +30,13 @@ type buildFlags struct {
 	httpProxy      string
 	httpsProxy     string
 	noProxy        string
-	keepContext    string
-	hostRegistries bool
-	clusterLayout  bool
-	retry          retryFlags
+	// proxyFromCluster: the three proxy values came from the cluster's
+	// Proxy object; the environment does not fill the empty ones.
+	proxyFromCluster bool
+	keepContext      string
+	hostRegistries   bool
+	clusterLayout    bool
+	retry            retryFlags
 	// build's own: -o format, --oci-archive, --iidfile; preflight pushes
 	// and reports instead.
 	output, ociArchive, iidFile string
@@ -54,9 +57,11 @@ func (f *buildFlags) register(cmd *cobra.Command, retryWhat string) {
 	fl.StringVar(&f.entitlementDir, "entitlement-dir", "", "RHEL entitlement certificates, mounted at /etc/pki/entitlement in every RUN (the etc-pki-entitlement secret)")
 	fl.StringVar(&f.yumReposDir, "yum-repos-dir", "", "*.repo files, mounted at /etc/yum.repos.d in every RUN (the etc-yum-repos-d ConfigMap)")
 	fl.StringVar(&f.rpmGPGDir, "rpm-gpg-dir", "", "RPM GPG keys, mounted at /etc/pki/rpm-gpg in every RUN (the etc-pki-rpm-gpg secret)")
-	fl.StringVar(&f.httpProxy, "http-proxy", proxyEnv("HTTP_PROXY"), "HTTP_PROXY build arg (default from the environment, as the cluster's proxy config)")
-	fl.StringVar(&f.httpsProxy, "https-proxy", proxyEnv("HTTPS_PROXY"), "HTTPS_PROXY build arg (default from the environment)")
-	fl.StringVar(&f.noProxy, "no-proxy", proxyEnv("NO_PROXY"), "NO_PROXY build arg (default from the environment)")
+	// The environment's values are read when the build runs, not made flag
+	// defaults: --help would print them, credentials and all.
+	fl.StringVar(&f.httpProxy, "http-proxy", "", "HTTP_PROXY build arg (default: $HTTP_PROXY, as the cluster's proxy config)")
+	fl.StringVar(&f.httpsProxy, "https-proxy", "", "HTTPS_PROXY build arg (default: $HTTPS_PROXY)")
+	fl.StringVar(&f.noProxy, "no-proxy", "", "NO_PROXY build arg (default: $NO_PROXY)")
 	fl.StringVar(&f.keepContext, "context", "", "also write the build context to this directory")
 	fl.BoolVar(&f.clusterLayout, "cluster-layout", false, "build without the layer cache, one layer per stage, as the cluster's build pod does (preflight does this whenever it pushes)")
 	fl.BoolVar(&f.hostRegistries, "host-registries", false, "use this machine's registries.conf and policy.json, not the ones the pool's MachineConfigs carry (which the cluster's build pod mounts)")
@@ -78,6 +83,15 @@ func (f *buildFlags) check() error {
 		return err
 	}
 	return f.retry.check()
+}
+
+// proxy is a proxy build arg: the flag's value, the cluster's Proxy object
+// (with --kubeconfig, which sets all three), else the environment.
+func (f *buildFlags) proxy(v, env string) string {
+	if v != "" || f.proxyFromCluster {
+		return v
+	}
+	return proxyEnv(env)
 }
 
 func proxyEnv(name string) string {
@@ -171,9 +185,9 @@ func (f *buildFlags) options(contextDir, tag string, logs io.Writer) build.Optio
 		EntitlementDir: f.entitlementDir,
 		YumReposDir:    f.yumReposDir,
 		RPMGPGDir:      f.rpmGPGDir,
-		HTTPProxy:      f.httpProxy,
-		HTTPSProxy:     f.httpsProxy,
-		NoProxy:        f.noProxy,
+		HTTPProxy:      f.proxy(f.httpProxy, "HTTP_PROXY"),
+		HTTPSProxy:     f.proxy(f.httpsProxy, "HTTPS_PROXY"),
+		NoProxy:        f.proxy(f.noProxy, "NO_PROXY"),
 		Logs:           logs,
 		OnReclaim:      reclaimNotice(logs),
 	}

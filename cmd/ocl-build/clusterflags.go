@@ -176,6 +176,7 @@ func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf
 		set(&bf.reg.certDir, l.CertDir)
 		if !t.Skip[cluster.ItemProxy] && l.Proxy != (cluster.ProxySettings{}) {
 			bf.httpProxy, bf.httpsProxy, bf.noProxy = l.Proxy.HTTPProxy, l.Proxy.HTTPSProxy, l.Proxy.NoProxy
+			bf.proxyFromCluster = true
 		}
 	}
 	if pf != nil {
