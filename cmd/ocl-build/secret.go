@@ -15,6 +15,7 @@ import (
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/pullsecret"
 )
 
@@ -124,7 +125,7 @@ JSON (-o yaml, the default for a manifest, or -o json).`,
 func newSecretCheckCmd(g *globalOptions) *cobra.Command {
 	var registries []string
 	var minValidity time.Duration
-	var format, failLevel string
+	var format, failLevel, openshiftVersion string
 	cmd := &cobra.Command{
 		Use:   "check FILE [--registry HOST]...",
 		Short: "Show which registries a pull secret covers and when its tokens expire",
@@ -133,7 +134,14 @@ user:password, and for service-account tokens (JWT passwords) the subject and
 expiry: a warning when the token is valid for less than --min-validity, an error
 when it has expired. Each --registry (a host, host/namespace or image reference)
 is matched the way podman and the build Job match credentials. Tokens are never
-printed. Exit status 1 when a problem reaches --fail-level.`,
+printed. Exit status 1 when a problem reaches --fail-level.
+
+From 4.20 the build controller decodes the secrets strictly: a key beside
+"auths", a registry entry field other than username, password, email and auth
+(an identitytoken, say), or a Secret holding both .dockerconfigjson and
+.dockercfg stops the build before it starts; 4.19 passes them through. With
+--openshift-version X.Y that version's verdict is an error; without it, the
+verdict of every known version is listed and a refusal is a warning.`,
 		Example: `  # Does the seed's merged secret cover the base image and the internal registry?
   ocl-build secret check pull-and-push-secret.json \
     --registry quay.io/openshift-release-dev/ocp-v4.0-art-dev \
@@ -153,12 +161,26 @@ printed. Exit status 1 when a problem reaches --fail-level.`,
 			if minValidity < 0 {
 				return inputError(errors.New("--min-validity must not be negative"))
 			}
+			var prof *ocpversion.Profile
+			if openshiftVersion != "" {
+				d, err := ocpversion.Resolve(ocpversion.Candidate{Value: openshiftVersion, Source: ocpversion.SourceFlag})
+				if err != nil {
+					return inputError(err)
+				}
+				for _, m := range d.Warnings {
+					if !g.quiet {
+						fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", m)
+					}
+				}
+				prof = &d.Profile
+			}
 			c, err := pullsecret.ReadFile(args[0])
 			if err != nil {
 				return inputError(err)
 			}
 			debugf(g, cmd.ErrOrStderr(), "read %s: %s, %d registries", args[0], c.Format, len(c.Registries()))
 			r := pullsecret.Check(c, registries, time.Now(), minValidity)
+			r.Judge(c, prof)
 			w := cmd.OutOrStdout()
 			switch {
 			case format == "json":
@@ -182,6 +204,7 @@ printed. Exit status 1 when a problem reaches --fail-level.`,
 	cmd.Flags().DurationVar(&minValidity, "min-validity", pullsecret.DefaultMinValidity, "warn when a token expires sooner than this")
 	addOutputFlag(cmd, &format, "text", secretCheckFormats, "format")
 	cmd.Flags().StringVar(&failLevel, "fail-level", "error", "exit 1 at this severity or above: error, warning, info, none")
+	cmd.Flags().StringVar(&openshiftVersion, "openshift-version", "", "judge the secret as this OpenShift version's build controller decodes it (default: list every known version's verdict; known: "+ocpversion.KnownString()+")")
 	return cmd
 }
 
@@ -214,6 +237,40 @@ func writeCheckText(w io.Writer, r pullsecret.Report) {
 			fmt.Fprintf(w, "error: %s is not covered by any credential\n", c.Registry)
 		}
 	}
+	writeVersionVerdict(w, r)
+}
+
+// writeVersionVerdict says whether the build controller takes the secret:
+// under --openshift-version, else per run of known versions.
+func writeVersionVerdict(w io.Writer, r pullsecret.Report) {
+	if r.Version != "" {
+		if len(r.Refusals) == 0 {
+			fmt.Fprintf(w, "OpenShift %s: the build controller takes it\n", r.Version)
+		} else {
+			fmt.Fprintf(w, "error: OpenShift %s: the build controller refuses it, no build starts:\n", r.Version)
+			for _, x := range r.Refusals {
+				fmt.Fprintf(w, "  %s\n", x)
+			}
+		}
+		if len(r.LaterRefusals) > 0 {
+			fmt.Fprintf(w, "info: OpenShift %s refuses it (%s): fix it before upgrading\n", r.LaterVersion, pullsecret.RefusalFields(r.LaterRefusals))
+		}
+		return
+	}
+	if len(r.Verdicts) == 1 && len(r.Verdicts[0].Refusals) == 0 {
+		fmt.Fprintf(w, "the build controller of every known OpenShift version (%s) takes it\n", r.Verdicts[0].Range())
+		return
+	}
+	for _, v := range r.Verdicts {
+		if len(v.Refusals) == 0 {
+			fmt.Fprintf(w, "OpenShift %s: the build controller takes it\n", v.Range())
+			continue
+		}
+		fmt.Fprintf(w, "warning: OpenShift %s: the build controller refuses it, no build starts:\n", v.Range())
+		for _, x := range v.Refusals {
+			fmt.Fprintf(w, "  %s\n", x)
+		}
+	}
 }
 
 func nonEmptyOr(s, def string) string {
@@ -242,11 +299,42 @@ func writeCheckJSON(w io.Writer, r pullsecret.Report) error {
 		Key      string `json:"key,omitempty"`
 		Covered  bool   `json:"covered"`
 	}
+	type refusal struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	}
+	refusals := func(rs []pullsecret.Refusal) []refusal {
+		out := []refusal{}
+		for _, x := range rs {
+			out = append(out, refusal{x.Field, x.Msg})
+		}
+		return out
+	}
+	type verdict struct {
+		Versions string    `json:"versions"`
+		From     string    `json:"from"`
+		To       string    `json:"to"`
+		Accepted bool      `json:"accepted"`
+		Refusals []refusal `json:"refusals"`
+	}
 	out := struct {
 		File     string     `json:"file"`
 		Entries  []entry    `json:"entries"`
 		Coverage []coverage `json:"coverage"`
-	}{File: r.File, Entries: []entry{}, Coverage: []coverage{}}
+		// Under --openshift-version: that version's verdict; else one
+		// verdict per run of known versions.
+		OpenShiftVersion string    `json:"openshiftVersion,omitempty"`
+		Verdicts         []verdict `json:"verdicts"`
+	}{File: r.File, Entries: []entry{}, Coverage: []coverage{}, OpenShiftVersion: r.Version, Verdicts: []verdict{}}
+	if r.Version != "" {
+		out.Verdicts = append(out.Verdicts, verdict{Versions: r.Version, From: r.Version, To: r.Version, Accepted: len(r.Refusals) == 0, Refusals: refusals(r.Refusals)})
+		if len(r.LaterRefusals) > 0 {
+			out.Verdicts = append(out.Verdicts, verdict{Versions: r.LaterVersion, From: r.LaterVersion, To: r.LaterVersion, Refusals: refusals(r.LaterRefusals)})
+		}
+	}
+	for _, v := range r.Verdicts {
+		out.Verdicts = append(out.Verdicts, verdict{Versions: v.Range(), From: v.From.String(), To: v.To.String(), Accepted: len(v.Refusals) == 0, Refusals: refusals(v.Refusals)})
+	}
 	for _, e := range r.Entries {
 		je := entry{Registry: e.Registry, Form: e.Form, Username: e.Username, Severity: e.Severity, Problems: append([]string{}, e.Problems...)}
 		if e.Token != nil {

@@ -206,3 +206,55 @@ func TestSecretCheckExpiry(t *testing.T) {
 		t.Fatalf("json: %d %s", code, stdout)
 	}
 }
+
+// secret check judges the secret as each version's build controller does:
+// 4.19 passes an identitytoken through, 4.20+ refuse it (pkg/secrets,
+// release-4.20); without --openshift-version every known version is listed.
+func TestSecretCheckByOpenShiftVersion(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "tok.json")
+	if err := os.WriteFile(p, []byte(`{"auths":{"quay.io":{"auth":"dXNlcjpwYXNz","identitytoken":"s3cr3t-t0ken"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"--openshift-version", "4.19"}, 0, []string{"OpenShift 4.19: the build controller takes it", `info: OpenShift 4.20 refuses it (auths["quay.io"].identitytoken)`}},
+		{[]string{"--openshift-version", "4.20"}, 1, []string{"error: OpenShift 4.20: the build controller refuses it", `auths["quay.io"].identitytoken: unknown field`}},
+		{nil, 0, []string{"OpenShift 4.19: the build controller takes it", "warning: OpenShift 4.20 and later: the build controller refuses it"}},
+		{[]string{"--fail-level", "warning"}, 1, []string{"warning: OpenShift 4.20 and later"}},
+	} {
+		code, stdout, stderr := runCLI(t, "", append([]string{"secret", "check", p}, c.args...)...)
+		if code != c.code {
+			t.Errorf("%v: code %d, want %d\n%s%s", c.args, code, c.code, stdout, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("%v: no %q in\n%s", c.args, w, stdout)
+			}
+		}
+		if strings.Contains(stdout+stderr, "s3cr3t-t0ken") || strings.Contains(stdout+stderr, "dXNlcjpwYXNz") {
+			t.Errorf("%v: credential printed", c.args)
+		}
+	}
+	code, stdout, _ := runCLI(t, "", "secret", "check", p, "-o", "json")
+	var r struct {
+		Verdicts []struct {
+			Versions string `json:"versions"`
+			Accepted bool   `json:"accepted"`
+			Refusals []struct {
+				Field string `json:"field"`
+			} `json:"refusals"`
+		} `json:"verdicts"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil || len(r.Verdicts) != 2 || !r.Verdicts[0].Accepted || r.Verdicts[0].Versions != "4.19" ||
+		r.Verdicts[1].Accepted || r.Verdicts[1].Versions != "4.20 and later" || len(r.Verdicts[1].Refusals) != 1 || r.Verdicts[1].Refusals[0].Field != `auths["quay.io"].identitytoken` {
+		t.Fatalf("json: %d %s", code, stdout)
+	}
+	// A clean secret: one line for every version.
+	code, stdout, _ = runCLI(t, "", "secret", "check", pullsecretsDir+"pull-secret.json")
+	if code != 0 || !strings.Contains(stdout, "the build controller of every known OpenShift version (4.19 and later) takes it") {
+		t.Fatalf("clean: %d\n%s", code, stdout)
+	}
+}

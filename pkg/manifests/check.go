@@ -103,6 +103,7 @@ func Check(docs []*Document, opts CheckOptions) ([]findings.Finding, error) {
 			}
 			c.secrets[s.name] = s
 			c.tokenFindings(s)
+			c.refusalFindings(s)
 			continue
 		}
 		if d.APIVersion != MachineConfigGroupVersion {
@@ -344,6 +345,27 @@ func (c *checker) tokenFindings(s *secretDoc) {
 			variant = "expired"
 		}
 		c.add(s.doc, s.dataField, rules.OCL305, variant, fmt.Sprintf("Secret %q, registry %s: service-account token of %s", s.name, k, msg))
+	}
+}
+
+// refusalFindings reports OCL308: what the version's build controller
+// refuses in a pull secret (pkg/pullsecret Refusals); on a version that
+// takes it, the first later version that would not. Without a version the
+// newest profile judges.
+func (c *checker) refusalFindings(s *secretDoc) {
+	p := c.opts.Profile
+	if p == nil {
+		newest, _, _ := ocpversion.Lookup(ocpversion.Newest())
+		p = &newest
+	}
+	if rs := s.cfg.Refusals(*p); len(rs) > 0 {
+		for _, r := range rs {
+			c.add(s.doc, s.dataField, rules.OCL308, "", fmt.Sprintf("Secret %q: %s", s.name, r))
+		}
+		return
+	}
+	if v, rs, ok := s.cfg.LaterRefusals(*p); ok {
+		c.add(s.doc, s.dataField, rules.OCL308, "later", fmt.Sprintf("Secret %q: OpenShift %s's build controller takes it, but %s's refuses it (%s): fix it before upgrading", s.name, p.Version, v, pullsecret.RefusalFields(rs)))
 	}
 }
 

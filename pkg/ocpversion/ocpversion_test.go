@@ -41,7 +41,10 @@ func TestLookupBounds(t *testing.T) {
 }
 
 // The facts each profile states, one row per version where they differ
-// (read from the operator's branches; see profiles.go).
+// (read from the operator's branches; see profiles.go). credHelpers: the
+// strict pull-secret decoder ignores credHelpers/credsStore (release-4.20,
+// 4.21, 4.23+ pkg/secrets/helpers.go dockerConfigJSONDecoder), which
+// release-4.22's pkg/secrets/secrets.go decodeDockerConfigBytes refuses.
 func TestProfileFacts(t *testing.T) {
 	type facts struct {
 		tmpl                           Template
@@ -50,15 +53,17 @@ func TestProfileFacts(t *testing.T) {
 		attempts                       int
 		wasm, ovsIPsec, rebuildOnFiles bool
 		stream                         OSImageStream
+		credHelpers                    bool
+		defaultStream                  string
 	}
 	want := map[string]facts{
-		"4.19": {Template419, false, false, true, false, false, false, 3, true, false, true, OSImageStreamNone},
-		"4.20": {Template420, false, false, false, false, true, true, 1, true, false, false, OSImageStreamNone},
-		"4.21": {Template420, false, false, false, true, true, true, 1, true, false, false, OSImageStreamTechPreview},
-		"4.22": {Template420, true, false, false, true, true, true, 1, false, false, false, OSImageStreamTechPreview},
-		"4.23": {Template420, true, true, false, true, true, true, 1, false, true, false, OSImageStreamDefault},
-		"5.0":  {Template420, true, true, false, true, true, true, 1, false, true, false, OSImageStreamDefault},
-		"5.2":  {Template420, true, true, false, true, true, true, 1, false, true, false, OSImageStreamDefault},
+		"4.19": {Template419, false, false, true, false, false, false, 3, true, false, true, OSImageStreamNone, false, "rhel-9"},
+		"4.20": {Template420, false, false, false, false, true, true, 1, true, false, false, OSImageStreamNone, true, "rhel-9"},
+		"4.21": {Template420, false, false, false, true, true, true, 1, true, false, false, OSImageStreamTechPreview, true, "rhel-9"},
+		"4.22": {Template420, true, false, false, true, true, true, 1, false, false, false, OSImageStreamTechPreview, false, "rhel-9"},
+		"4.23": {Template420, true, true, false, true, true, true, 1, false, true, false, OSImageStreamDefault, true, "rhel-9"},
+		"5.0":  {Template420, true, true, false, true, true, true, 1, false, true, false, OSImageStreamDefault, true, "rhel-10"},
+		"5.2":  {Template420, true, true, false, true, true, true, 1, false, true, false, OSImageStreamDefault, true, "rhel-10"},
 	}
 	for v, w := range want {
 		p := MustLookup(v)
@@ -66,10 +71,13 @@ func TestProfileFacts(t *testing.T) {
 		ipsec, _ := p.ExtensionPackages("ipsec")
 		got := facts{p.Template, p.ImagesFromRenderedMachineConfig, p.ValidatesContainerfile, p.UnitEnableTrap,
 			p.MOSCNameMustMatchPool, p.StrictPullSecrets, p.LayeredKernelType(), p.BuildAttempts,
-			wasm, len(ipsec) == 3, p.Rebuilds("files"), p.OSImageStream}
+			wasm, len(ipsec) == 3, p.Rebuilds("files"), p.OSImageStream, p.PullSecretIgnoresCredHelpers, p.DefaultOSImageStream()}
 		if got != w {
 			t.Errorf("%s: got %+v\nwant %+v", v, got, w)
 		}
+	}
+	if (Profile{}).DefaultOSImageStream() != StreamRHEL9 {
+		t.Error("the zero profile (4.19) defaults to rhel-9")
 	}
 }
 

@@ -99,9 +99,31 @@ type Profile struct {
 	// "name must match spec.machineConfigPool.name" (vendored CRD in
 	// release-4.21+, absent in release-4.19/4.20).
 	MOSCNameMustMatchPool bool
-	// StrictPullSecrets: pull secrets that are not valid dockerconfigjson or
-	// dockercfg fail the build (release-4.20+); 4.19 decodes leniently.
+	// StrictPullSecrets: the build controller decodes the base image pull
+	// secret and the push secret strictly before it creates the build
+	// (pkg/secrets, release-4.20+, called from canonicalizePullSecret in
+	// pkg/controller/build/buildrequest/helpers.go): JSON decoding with
+	// unknown fields disallowed, so a key beside "auths" at the top, or a
+	// registry entry key other than username, password, email and auth (an
+	// identitytoken, say), refuses the secret; and a Secret carrying both
+	// .dockerconfigjson and .dockercfg is refused
+	// (ValidateKubernetesImageRegistrySecret). release-4.19
+	// (ConvertSecretToDockerconfigJSON in pkg/controller/common/dockerconfig.go)
+	// checks only that the Secret's type names a non-empty key and passes a
+	// config with a non-empty "auths" to the build as written.
 	StrictPullSecrets bool
+	// PullSecretIgnoresCredHelpers: under StrictPullSecrets the top-level
+	// credHelpers and credsStore keys are ignored instead of refused (MCO
+	// commit "improve JSON unmarshalling for secret decoding", on
+	// release-4.20, 4.21, 4.23 and later, not on release-4.22, whose
+	// decodeDockerConfigBytes in pkg/secrets/secrets.go refuses them).
+	PullSecretIgnoresCredHelpers bool
+	// DefaultStream is the OS image stream of a pool without
+	// spec.osImageStream on a cluster installed at this version
+	// (GetBuiltinDefaultStreamName in pkg/osimagestream/streams.go:
+	// rhel-9 for 4.x, rhel-10 from 5.0). A cluster upgraded from 4.x keeps
+	// its OSImageStream's rhel-9 default.
+	DefaultStream string
 	// OSImageStream support for pools.
 	OSImageStream OSImageStream
 	// NodeDisruption are the default node disruption policies: what the

@@ -40,6 +40,7 @@ func buildProfiles() []Profile {
 		}
 		p.BuildAttempts = 3
 		p.UnitEnableTrap = true
+		p.DefaultStream = StreamRHEL9
 		p.NodeDisruption = disruption419()
 	})
 	add("4.20", func(p *Profile) {
@@ -53,6 +54,7 @@ func buildProfiles() []Profile {
 		p.RebuildTriggers = []string{TriggerOSImageURL, TriggerKernelType, TriggerExtensions, TriggerKernelArguments}
 		p.UnitEnableTrap = false // OCPBUGS-70259/-71196 backports of MCO PR #5086
 		p.StrictPullSecrets = true
+		p.PullSecretIgnoresCredHelpers = true
 	})
 	add("4.21", func(p *Profile) {
 		p.MOSCNameMustMatchPool = true
@@ -63,14 +65,20 @@ func buildProfiles() []Profile {
 		p.ImagesFromRenderedMachineConfig = true
 		p.MOSBHashFromRenderedMachineConfig = true
 		delete(p.Extensions, "wasm")
+		// release-4.22's pkg/secrets lacks the credHelpers tolerance that
+		// release-4.20, 4.21 and 4.23 carry.
+		p.PullSecretIgnoresCredHelpers = false
 		add422(&p.NodeDisruption)
 	})
 	add("4.23", func(p *Profile) {
 		p.ValidatesContainerfile = true
 		p.OSImageStream = OSImageStreamDefault
 		p.Extensions["ipsec"] = []string{"NetworkManager-libreswan", "libreswan", "openvswitch3.5-ipsec"}
+		p.PullSecretIgnoresCredHelpers = true
 	})
-	add("5.0", func(p *Profile) {})
+	add("5.0", func(p *Profile) {
+		p.DefaultStream = StreamRHEL10
+	})
 	add("5.1", func(p *Profile) {})
 	add("5.2", func(p *Profile) {})
 	return out

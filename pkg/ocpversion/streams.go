@@ -39,11 +39,13 @@ func (p Profile) OSImageStreamTags(name string) (StreamTags, error) {
 }
 
 // DefaultOSImageStream is the stream a pool without spec.osImageStream
-// gets: rhel-9 on 4.x, rhel-10 from 5.0 (GetBuiltinDefaultStreamName in
-// pkg/osimagestream/streams.go, main).
+// gets on a cluster installed at this version: rhel-9 on 4.x, rhel-10 from
+// 5.0 (GetBuiltinDefaultStreamName in pkg/osimagestream/streams.go,
+// release-5.0 and main). A cluster upgraded from 4.x keeps rhel-9: the
+// operator takes the install version from ClusterVersion's history.
 func (p Profile) DefaultOSImageStream() string {
-	if p.Version.Major >= 5 {
-		return StreamRHEL10
+	if p.DefaultStream == "" {
+		return StreamRHEL9
 	}
-	return StreamRHEL9
+	return p.DefaultStream
 }

@@ -217,7 +217,13 @@ func prepareManifests(o Options, pool string, pushed *push.Result) ([]outFile, e
 	if err != nil {
 		return nil, fmt.Errorf("internal: generated manifests do not read back: %w", err)
 	}
-	fs, err := manifests.Check(docs, manifests.CheckOptions{BaseImage: o.Render.BaseImage})
+	copts := manifests.CheckOptions{BaseImage: o.Render.BaseImage}
+	if p := o.Render.Profile; !p.Version.IsZero() {
+		// The version's CRDs and rules (OCL308: what its build controller
+		// refuses in the secrets written here).
+		copts.Profile = &p
+	}
+	fs, err := manifests.Check(docs, copts)
 	if err != nil {
 		return nil, err
 	}

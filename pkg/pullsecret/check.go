@@ -182,6 +182,15 @@ type Report struct {
 	File     string
 	Entries  []EntryReport
 	Coverage []Coverage
+	// Set by Judge. Version is the OpenShift version judged ("" when every
+	// known version was: Verdicts); Refusals are what its build controller
+	// refuses; LaterVersion is the first later version that refuses the
+	// secret, and LaterRefusals what it refuses.
+	Version       string
+	Refusals      []Refusal
+	LaterVersion  string
+	LaterRefusals []Refusal
+	Verdicts      []VersionVerdict
 }
 
 // Worst is the highest severity in the report (uncovered registries are
@@ -197,6 +206,9 @@ func (r Report) Worst() findings.Severity {
 		if !c.Covered {
 			w = findings.SeverityError
 		}
+	}
+	if v := r.versionSeverity(); v > w {
+		w = v
 	}
 	return w
 }

@@ -59,6 +59,12 @@ type Config struct {
 	File   string
 	Format Format
 	root   *object
+	// form is the docker config's own shape (dockerconfigjson or
+	// dockercfg), also inside a Secret; otherKey is the other pull-secret
+	// type's data key when a Secret holds it beside its own, secretType the
+	// Secret's type (version-dependent refusals, strict.go).
+	form                 Format
+	otherKey, secretType string
 }
 
 // Entry is the credential for one registry key.
@@ -134,6 +140,7 @@ func fromDockerJSON(file string, o *object, field string) (*Config, error) {
 	if err := c.validate(field); err != nil {
 		return nil, err
 	}
+	c.form = c.Format
 	return c, nil
 }
 
@@ -217,12 +224,12 @@ func parseSecret(file string, data []byte) (*Config, error) {
 	if v := d.Object["type"]; v != nil && !ok {
 		return nil, &Error{File: file, Line: d.Position("type").Line, Field: "type", Msg: "must be a string"}
 	}
-	var key string
+	var key, otherKey string
 	switch corev1.SecretType(typ) {
 	case corev1.SecretTypeDockerConfigJson:
-		key = corev1.DockerConfigJsonKey
+		key, otherKey = corev1.DockerConfigJsonKey, corev1.DockerConfigKey
 	case corev1.SecretTypeDockercfg:
-		key = corev1.DockerConfigKey
+		key, otherKey = corev1.DockerConfigKey, corev1.DockerConfigJsonKey
 	default:
 		return nil, &Error{File: file, Line: d.Position("type").Line, Field: "type", Msg: fmt.Sprintf("Secret %q has type %q; a pull secret has type %s (key %s) or %s (key %s)",
 			d.Name, typ, corev1.SecretTypeDockerConfigJson, corev1.DockerConfigJsonKey, corev1.SecretTypeDockercfg, corev1.DockerConfigKey)}
@@ -258,7 +265,10 @@ func parseSecret(file string, data []byte) (*Config, error) {
 	if (corev1.SecretType(typ) == corev1.SecretTypeDockerConfigJson) != (c.Format == FormatDockerConfigJSON) {
 		return nil, &Error{File: file, Line: line, Field: field, Msg: fmt.Sprintf("content is in %s form but the Secret has type %s", c.Format, typ)}
 	}
-	c.Format = FormatSecret
+	c.Format, c.secretType = FormatSecret, typ
+	if _, ok := sd.Get(otherKey); ok {
+		c.otherKey = otherKey
+	}
 	return c, nil
 }
 
@@ -286,7 +296,7 @@ func sanitize(msg string) string {
 // canonical {"auths": ...} forms: later configs win per registry (and per
 // field inside a registry entry), other keys are kept.
 func Merge(cfgs ...*Config) *Config {
-	out := &Config{Format: FormatDockerConfigJSON, root: newObject()}
+	out := &Config{Format: FormatDockerConfigJSON, form: FormatDockerConfigJSON, root: newObject()}
 	for i, c := range cfgs {
 		if i == 0 {
 			out.root = c.root.clone()

@@ -90,6 +90,17 @@ func TestVersionedSeverity(t *testing.T) {
 			t.Errorf("OCL402 does not depend on the version: %v on %s", got, v)
 		}
 	}
+	// OCL308: strict pull-secret decoding arrived in release-4.20
+	// (pkg/secrets); 4.19 passes secrets through.
+	for v, want := range map[string]findings.Severity{"4.19": findings.SeverityInfo, "4.20": findings.SeverityError, "4.22": findings.SeverityError, "5.2": findings.SeverityError} {
+		p := ocpversion.MustLookup(v)
+		if got := OCL308.SeverityFor(&p); got != want {
+			t.Errorf("OCL308 on %s: %v, want %v", v, got, want)
+		}
+	}
+	if OCL308.VariantSeverity("later") != findings.SeverityInfo {
+		t.Error("OCL308 later is information")
+	}
 	if OCL401.SeverityFor(nil) != findings.SeverityError {
 		t.Error("unknown version: the default severity")
 	}
