@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
+	"github.com/ocl-build/ocl-build/pkg/cluster"
 	"github.com/ocl-build/ocl-build/pkg/kubedoc"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/mco"
@@ -260,54 +260,16 @@ func pickMOSC(file string, all []*mcfgv1.MachineOSConfig, pool string) (*mcfgv1.
 	return nil, fmt.Errorf("--mosc %s holds %d MachineOSConfigs (%s); choose one with --pool", file, len(all), strings.Join(names, ", "))
 }
 
-// readTrustBundle accepts a PEM bundle, or the user-ca-bundle ConfigMap
-// whose data["ca-bundle.crt"] the cluster uses.
+// readTrustBundle reads --additional-trust-bundle: a PEM file or the
+// user-ca-bundle ConfigMap (pkg/cluster ParseTrustBundle).
 func readTrustBundle(stdin io.Reader, path string) ([]byte, error) {
 	name, data, err := readNamedInput(stdin, path)
 	if err != nil {
 		return nil, fmt.Errorf("--additional-trust-bundle: %w", err)
 	}
-	if !strings.Contains(string(data), "-----BEGIN") && len(strings.TrimSpace(string(data))) > 0 {
-		// Not PEM: the ConfigMap (as `oc get cm -o yaml` prints it, also
-		// in a List), read by the one reader.
-		if docs, err := kubedoc.Parse(name, data); err == nil {
-			var cm *kubedoc.Document
-			for _, d := range docs {
-				if d.Kind == manifests.KindConfigMap && d.APIVersion == "v1" && (cm == nil || d.Name == "user-ca-bundle") {
-					cm = d
-				}
-			}
-			if cm == nil {
-				return nil, fmt.Errorf("--additional-trust-bundle %s: neither PEM certificates nor a ConfigMap (found %s)", name, docs[0].Kind)
-			}
-			x, err := cm.Data()
-			if err != nil {
-				return nil, fmt.Errorf("--additional-trust-bundle: %w", err)
-			}
-			b, ok := x.Get("ca-bundle.crt")
-			if !ok {
-				return nil, fmt.Errorf("--additional-trust-bundle %s: ConfigMap has no data[\"ca-bundle.crt\"]", name)
-			}
-			data = b
-		}
+	b, err := cluster.ParseTrustBundle(name, data)
+	if err != nil {
+		return nil, fmt.Errorf("--additional-trust-bundle %w", err)
 	}
-	if len(strings.TrimSpace(string(data))) == 0 {
-		return []byte{}, nil
-	}
-	rest, certs := data, 0
-	for {
-		var blk *pem.Block
-		blk, rest = pem.Decode(rest)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("--additional-trust-bundle %s: holds a %q PEM block; only certificates belong in a trust bundle", name, blk.Type)
-		}
-		certs++
-	}
-	if certs == 0 {
-		return nil, fmt.Errorf("--additional-trust-bundle %s: no PEM certificate found", name)
-	}
-	return data, nil
+	return b, nil
 }

@@ -143,7 +143,7 @@ func TestRenderCommandBadInputExits2(t *testing.T) {
 		{[]string{"--containerfile", cf, "--base-image", "b", "--machineconfigs", filepath.Join(inv, "setuid-mode.yaml")}, `setuid-mode.yaml:1: MachineConfig "50-setuid"`},
 		{[]string{"--mosc", filepath.Join(renderTD, "osimageurl.yaml"), "--base-image", "b"}, "no MachineOSConfig"},
 		{[]string{"--mosc", filepath.Join(renderTD, "mosc.yaml"), "--pool", "worker", "--base-image", "b"}, `is for pool "worker-automount"`},
-		{[]string{"--containerfile", cf, "--base-image", "b", "--additional-trust-bundle", cf}, "no PEM certificate"},
+		{[]string{"--containerfile", cf, "--base-image", "b", "--additional-trust-bundle", cf}, "neither PEM certificates nor a ConfigMap"},
 		{[]string{"--containerfile", cf, "--osimageurl", filepath.Join(renderTD, "mosc.yaml")}, "want ConfigMap"},
 		{[]string{"--containerfile", cf, "--base-image", "b", "--show", "yaml"}, "--show"},
 	}
