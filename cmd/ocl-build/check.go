@@ -7,6 +7,7 @@ import (
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	"github.com/spf13/cobra"
 
+	"github.com/ocl-build/ocl-build/pkg/cluster"
 	"github.com/ocl-build/ocl-build/pkg/configdiff"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/image"
@@ -26,6 +27,7 @@ func newCheckCmd(g *globalOptions) *cobra.Command {
 		mcPaths  []string
 		pool     string
 		version  string
+		cf       clusterFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "check IMAGE",
@@ -49,11 +51,19 @@ it and reports what would break or misbehave on a node:
 With --base, what the base image shows too is not reported: only this build's
 doing. --machineconfigs (files or directories) and --pool give the pool's rendered
 MachineConfig; --openshift-version chooses the rules (OCL401 is an error only on
-4.19). Exit 1 on a finding at or above --fail-level, 2 when the image cannot be read.`,
+4.19). Exit 1 on a finding at or above --fail-level, 2 when the image cannot be read.
+
+With --kubeconfig (or --kube-context), what is not given as a flag is read from
+the cluster as render, build and preflight read it: the pool (--pool) and the
+MachineConfigs it selects, ClusterVersion's version, the base-image pull secret
+(--authfile), the mirror sets (--registries-conf) and image.config's registry
+CAs (--cert-dir).`,
 		Example: `  ocl-build check containers-storage:localhost/ocl-build/worker-automount:latest
   ocl-build check docker://registry.example.com/mco/os-image@sha256:… --authfile pull.json \
     --base docker://quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:… \
-    --machineconfigs ./mcs --pool worker-automount --openshift-version 4.20 -o sarif`,
+    --machineconfigs ./mcs --pool worker-automount --openshift-version 4.20 -o sarif
+  ocl-build check containers-storage:localhost/ocl-build/worker-automount:latest \
+    --kubeconfig ~/.kube/config --pool worker-automount`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			write, err := findingsWriter(ff.format)
@@ -64,11 +74,37 @@ MachineConfig; --openshift-version chooses the rules (OCL401 is an error only on
 			if err != nil {
 				return err
 			}
-			d, err := ocpversion.Resolve(ocpversion.Candidate{Value: version, Source: ocpversion.SourceFlag})
+			clusterVersion := ""
+			if cf.wanted() {
+				t := cluster.Target{Pool: pool, Skip: onlyItems(cluster.ItemMachineConfigs, cluster.ItemClusterVersion,
+					cluster.ItemPullSecret, cluster.ItemMirrors, cluster.ItemRegistryCAs)}
+				skipGiven(cmd, &t)
+				s, l, cleanup, err := readCluster(cmd.Context(), cmd, g, &cf, t)
+				if err != nil {
+					return inputError(err)
+				}
+				defer cleanup()
+				if len(mcPaths) == 0 && l.MachineConfigs != "" {
+					mcPaths = []string{l.MachineConfigs}
+				}
+				for _, v := range []struct {
+					dst *string
+					val string
+				}{
+					{&imgFlags.reg.authFile, l.AuthFile}, {&imgFlags.reg.registriesConf, l.RegistriesConf}, {&imgFlags.reg.certDir, l.CertDir},
+				} {
+					if *v.dst == "" {
+						*v.dst = v.val
+					}
+				}
+				clusterVersion = s.Version
+			}
+			d, err := ocpversion.Resolve(ocpversion.Candidate{Value: version, Source: ocpversion.SourceFlag},
+				ocpversion.Candidate{Value: clusterVersion, Source: ocpversion.SourceCluster})
 			if err != nil {
 				return inputError(err)
 			}
-			if !g.quiet && version != "" {
+			if !g.quiet && (version != "" || clusterVersion != "") {
 				fmt.Fprintln(cmd.ErrOrStderr(), d.Describe())
 			}
 			opts, err := imgFlags.setup(cmd, g)
@@ -134,6 +170,7 @@ MachineConfig; --openshift-version chooses the rules (OCL401 is an error only on
 	fl.StringVar(&base, "base", "", "the base image (any transport): findings the base shows too are left out, and OCL401 compares against it")
 	fl.StringSliceVar(&mcPaths, "machineconfigs", nil, "MachineConfig files or directories (and the MachineConfigPool): the pool's rendered config for OCL401/402, OCL422, OCL423")
 	fl.StringVar(&pool, "pool", mco.DefaultPoolName, "the pool whose MachineConfigs apply")
-	fl.StringVar(&version, "openshift-version", "", "OpenShift version whose rules apply, X.Y (default: the newest known)")
+	fl.StringVar(&version, "openshift-version", "", "OpenShift version whose rules apply, X.Y (default: the cluster's with --kubeconfig, else the newest known)")
+	cf.registerInputs(cmd)
 	return cmd
 }

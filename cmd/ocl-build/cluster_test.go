@@ -462,7 +462,7 @@ func ceStatusWatch(t *testing.T, e *clusterEnv) {
 		if err != nil {
 			return nil, err
 		}
-		return c.PoolStatus(ctx, ceTestPool)
+		return c.PoolStatus(ctx, ceTestPool, cluster.StatusOptions{})
 	}()
 	if err != nil || st.PredictedBuild == "" || !strings.HasPrefix(st.PredictedBuild, ceTestPool+"-") {
 		t.Fatalf("predicted build name: %v %+v", err, st)

@@ -62,15 +62,7 @@ func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf
 		return nil, nothing, nil
 	}
 	changed := cmd.Flags().Changed
-	stderr := cmd.ErrOrStderr()
 	t := cluster.Target{Pool: in.pool, Skip: map[cluster.Item]bool{}}
-	skip := func(it cluster.Item, flags ...string) {
-		for _, f := range flags {
-			if cmd.Flags().Lookup(f) != nil && changed(f) {
-				t.Skip[it] = true
-			}
-		}
-	}
 	switch {
 	case in.containerfile != "":
 		t.Skip[cluster.ItemMachineOSConfig] = true
@@ -94,17 +86,7 @@ func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf
 			t.MOSC = in.mosc // a name on the cluster
 		}
 	}
-	skip(cluster.ItemMachineConfigs, "machineconfigs")
-	skip(cluster.ItemOSImageURL, "osimageurl", "base-image", "release")
-	skip(cluster.ItemUserCABundle, "additional-trust-bundle")
-	skip(cluster.ItemPullSecret, "authfile")
-	skip(cluster.ItemPushSecret, "push-authfile")
-	skip(cluster.ItemYumRepos, "yum-repos-dir")
-	skip(cluster.ItemRPMGPG, "rpm-gpg-dir")
-	skip(cluster.ItemEntitlement, "entitlement-dir")
-	skip(cluster.ItemProxy, "http-proxy", "https-proxy", "no-proxy")
-	skip(cluster.ItemMirrors, "registries-conf")
-	skip(cluster.ItemRegistryCAs, "cert-dir")
+	skipGiven(cmd, &t)
 	if bf == nil {
 		// render needs no credentials, mounts or registry settings.
 		for _, it := range []cluster.Item{cluster.ItemPullSecret, cluster.ItemPushSecret, cluster.ItemYumRepos, cluster.ItemRPMGPG,
@@ -116,30 +98,9 @@ func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf
 		t.Skip[cluster.ItemPushSecret] = true
 	}
 
-	c, err := cf.connect(stderr, g.quiet)
+	s, l, cleanup, err := readCluster(ctx, cmd, g, cf, t)
 	if err != nil {
 		return nil, nothing, err
-	}
-	debugf(g, stderr, "cluster: reading pool %q (MachineOSConfig %q) from %s, context %q", t.Pool, t.MOSC, c.Server, c.Context)
-	s, err := c.Read(ctx, t)
-	if err != nil {
-		return nil, nothing, err
-	}
-	l, err := s.WriteTemp()
-	if err != nil {
-		return nil, nothing, err
-	}
-	cleanup := func() { os.RemoveAll(l.Dir) }
-	if !g.quiet {
-		for _, n := range s.Notes {
-			fmt.Fprintf(stderr, "cluster: %s\n", n)
-		}
-		if s.Version != "" {
-			fmt.Fprintf(stderr, "cluster: %s, OpenShift %s, pool %s\n", c.Server, s.Version, s.PoolName)
-		}
-	}
-	for _, src := range s.Sources {
-		debugf(g, stderr, "cluster: %s from %s", src.Item, src.From)
 	}
 
 	set := func(dst *string, v string) {
@@ -183,4 +144,80 @@ func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf
 		set(&pf.pushReg.authFile, l.PushAuthFile)
 	}
 	return s, cleanup, nil
+}
+
+// givenBy are the flags that give an item as a file instead of the
+// cluster's copy (a command has some of them).
+var givenBy = map[cluster.Item][]string{
+	cluster.ItemMachineConfigs: {"machineconfigs"},
+	cluster.ItemOSImageURL:     {"osimageurl", "base-image", "release"},
+	cluster.ItemUserCABundle:   {"additional-trust-bundle"},
+	cluster.ItemPullSecret:     {"authfile"},
+	cluster.ItemPushSecret:     {"push-authfile"},
+	cluster.ItemYumRepos:       {"yum-repos-dir"},
+	cluster.ItemRPMGPG:         {"rpm-gpg-dir"},
+	cluster.ItemEntitlement:    {"entitlement-dir"},
+	cluster.ItemProxy:          {"http-proxy", "https-proxy", "no-proxy"},
+	cluster.ItemMirrors:        {"registries-conf"},
+	cluster.ItemRegistryCAs:    {"cert-dir"},
+}
+
+// skipGiven leaves out of t the items the command line gives as files:
+// files given win over the cluster's copy.
+func skipGiven(cmd *cobra.Command, t *cluster.Target) {
+	for it, flags := range givenBy {
+		for _, f := range flags {
+			if cmd.Flags().Lookup(f) != nil && cmd.Flags().Changed(f) {
+				t.Skip[it] = true
+			}
+		}
+	}
+}
+
+// onlyItems is a Skip map that reads nothing but the given items (and the
+// pool, always read).
+func onlyItems(items ...cluster.Item) map[cluster.Item]bool {
+	skip := map[cluster.Item]bool{}
+	for _, it := range []cluster.Item{cluster.ItemMachineOSConfig, cluster.ItemMachineConfigs, cluster.ItemOSImageURL, cluster.ItemClusterVersion,
+		cluster.ItemPullSecret, cluster.ItemPushSecret, cluster.ItemUserCABundle, cluster.ItemYumRepos, cluster.ItemRPMGPG,
+		cluster.ItemEntitlement, cluster.ItemProxy, cluster.ItemMirrors, cluster.ItemRegistryCAs} {
+		skip[it] = true
+	}
+	for _, it := range items {
+		delete(skip, it)
+	}
+	return skip
+}
+
+// readCluster connects, reads t, writes what it read to a private temp
+// snapshot (the offline commands' files) and says what it read: the one
+// cluster reader of render, build, preflight, validate and check. cleanup
+// removes the temp snapshot.
+func readCluster(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf *clusterFlags, t cluster.Target) (*cluster.Snapshot, *cluster.Layout, func(), error) {
+	stderr := cmd.ErrOrStderr()
+	c, err := cf.connect(stderr, g.quiet)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	debugf(g, stderr, "cluster: reading pool %q (MachineOSConfig %q) from %s, context %q", t.Pool, t.MOSC, c.Server, c.Context)
+	s, err := c.Read(ctx, t)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	l, err := s.WriteTemp()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !g.quiet {
+		for _, n := range s.Notes {
+			fmt.Fprintf(stderr, "cluster: %s\n", n)
+		}
+		if s.Version != "" {
+			fmt.Fprintf(stderr, "cluster: %s, OpenShift %s, pool %s\n", c.Server, s.Version, s.PoolName)
+		}
+	}
+	for _, src := range s.Sources {
+		debugf(g, stderr, "cluster: %s from %s", src.Item, src.From)
+	}
+	return s, l, func() { os.RemoveAll(l.Dir) }, nil
 }

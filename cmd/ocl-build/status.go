@@ -26,12 +26,15 @@ func newStatusCmd(g *globalOptions) *cobra.Command {
 	var pool string
 	var watch bool
 	var timeout, resync time.Duration
+	var so cluster.StatusOptions
 	cmd := &cobra.Command{
 		Use:   "status --pool P [--watch]",
 		Short: "Follow a pool's On-Cluster Layering build and rollout",
 		Long: `status shows where a pool's On-Cluster Layering stands: the MachineOSBuild (the
-name ocl-build predicts from the pool's rendered config, the MachineOSConfig and
-the osimageurl ConfigMap, and the one the operator names), the build Job's pod
+name ocl-build predicts with the name rule of the cluster's OpenShift version,
+from the pool's rendered config, the MachineOSConfig and the osimageurl ConfigMap
+(4.19-4.21) or the rendered MachineConfig's images (4.22+), and the one the
+operator names), the build Job's pod
 phase and, when the build failed, the last lines of its log; the pool's
 conditions (ImageBuildDegraded, Degraded, Updated, Updating) and machine counts;
 each node's desired and current image.
@@ -55,7 +58,7 @@ failed (or --timeout).`,
 			defer stop()
 			out := cmd.OutOrStdout()
 			if !watch {
-				st, err := c.PoolStatus(ctx, pool)
+				st, err := c.PoolStatus(ctx, pool, so)
 				if err != nil {
 					return inputError(err)
 				}
@@ -69,7 +72,7 @@ failed (or --timeout).`,
 			}
 			var last *cluster.Status
 			prev := ""
-			err = c.Watch(ctx, pool, resync, func(st *cluster.Status) bool {
+			err = c.Watch(ctx, pool, so, resync, func(st *cluster.Status) bool {
 				last = st
 				var b strings.Builder
 				printStatus(&b, st, g.quiet)
@@ -101,6 +104,7 @@ failed (or --timeout).`,
 	f.BoolVarP(&watch, "watch", "w", false, "follow changes until the pool runs the image or the build fails")
 	f.DurationVar(&timeout, "timeout", 0, "with --watch, give up after this long (exit 3; 0: never)")
 	f.DurationVar(&resync, "resync", 10*time.Second, "with --watch, re-read at least this often")
+	addOpenShiftVersionFlag(cmd, &so.OpenShiftVersion)
 	return cmd
 }
 
@@ -125,7 +129,7 @@ func printStatus(w io.Writer, st *cluster.Status, quiet bool) {
 	}
 	pred := st.PredictedBuild
 	if pred == "" {
-		pred = "(unknown: no rendered config or osimageurl ConfigMap)"
+		pred = "(unknown: " + orDash(st.PredictNote) + ")"
 	}
 	fmt.Fprintf(w, "build: predicted %s", pred)
 	switch {
@@ -135,6 +139,10 @@ func printStatus(w io.Writer, st *cluster.Status, quiet bool) {
 		fmt.Fprintf(w, ", cluster's is the same\n")
 	default:
 		fmt.Fprintf(w, ", cluster's %s (differs: the cluster's inputs are not the ones ocl-build hashed)\n", st.ClusterBuild)
+	}
+	fmt.Fprintf(w, "  name rule of %s\n", st.Version)
+	for _, warn := range st.VersionWarnings {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
 	if b := st.Build; b != nil {
 		fmt.Fprintf(w, "  MachineOSBuild %s: %s", b.Name, orDash(b.Phase))

@@ -2,15 +2,18 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ocl-build/ocl-build/pkg/cluster"
 	"github.com/ocl-build/ocl-build/pkg/containerfile"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/kubedoc"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 	"github.com/ocl-build/ocl-build/pkg/pullsecret"
 
 	"github.com/ocl-build/ocl-build/pkg/rules"
@@ -24,6 +27,8 @@ func newValidateCmd(g *globalOptions) *cobra.Command {
 	var minValidity time.Duration
 	var noLint bool
 	var vf versionFlag
+	var cf clusterFlags
+	var pool string
 	cmd := &cobra.Command{
 		Use:   "validate FILE|DIR|-...",
 		Short: "Validate MachineOSConfig, MachineConfigPool, MachineConfig and Secret manifests offline",
@@ -42,6 +47,16 @@ validate does not check (a ConfigMap, an Opaque Secret) are skipped with an info
 line on stderr. --openshift-version picks the CRDs of that version (4.19 and 4.20
 have no name == pool rule).
 
+With --kubeconfig (or --kube-context) and --pool P, the objects are validated
+together with what the cluster holds for that pool, read as render, build and
+preflight read it: its MachineOSConfig, the pool and the MachineConfigs it
+selects, the base-image pull Secret and the push Secret, the osimageurl
+ConfigMap's base image (for --base-image) and ClusterVersion's version (for
+--openshift-version). FILE arguments are then optional; an object given as a
+file replaces the cluster's object of the same kind and name, and a
+MachineOSConfig among the files names the pool. Findings in the cluster's
+objects name them as cluster:FILE, the file ocl-build snapshot writes.
+
 Output and exit status are those of lint: 0 clean (below --fail-level), 1 findings,
 2 unreadable input (malformed YAML, a duplicate key, a pull Secret that cannot be
 read, nothing to validate).`,
@@ -50,8 +65,16 @@ read, nothing to validate).`,
 
   # Hand-written objects, SARIF for code scanning, warnings fail the job
   ocl-build validate machineosconfig.yaml machineconfigpool.yaml secrets.yaml \
-    -o sarif --fail-level warning > validate.sarif`,
-		Args: cobra.MinimumNArgs(1),
+    -o sarif --fail-level warning > validate.sarif
+
+  # A new MachineOSConfig against the cluster's pool, MachineConfigs and secrets
+  ocl-build validate --kubeconfig ~/.kube/config machineosconfig.yaml`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cf.wanted() {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, files []string) error {
 			// The lint policy (.ocl-build.yaml) applies here too: ignored
 			// rules, severity overrides, failure-threshold.
@@ -72,6 +95,31 @@ read, nothing to validate).`,
 			all, err := kubedoc.ReadAll(cmd.InOrStdin(), files...)
 			if err != nil {
 				return inputError(err)
+			}
+			if cf.wanted() {
+				c, cleanup, err := validateFromCluster(cmd, g, &cf, pool, all)
+				if err != nil {
+					return inputError(err)
+				}
+				defer cleanup()
+				all = append(all, c.docs...)
+				files = append(files, "the cluster")
+				if !cmd.Flags().Changed("base-image") && c.baseImage != "" {
+					baseImage = c.baseImage
+				}
+				if vf.value == "" && c.version != "" {
+					d, err := ocpversion.Resolve(ocpversion.Candidate{Value: c.version, Source: ocpversion.SourceCluster})
+					if err != nil {
+						return inputError(err)
+					}
+					if !g.quiet {
+						fmt.Fprintln(cmd.ErrOrStderr(), d.Describe())
+						for _, w := range d.Warnings {
+							fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+						}
+					}
+					profile = d.Profile
+				}
 			}
 			docs, skipped := manifests.Select(all)
 			debugf(g, cmd.ErrOrStderr(), "read %d objects from %d inputs, %d skipped", len(all), len(files), len(skipped))
@@ -117,5 +165,72 @@ read, nothing to validate).`,
 	f.StringVar(&baseImage, "base-image", manifests.DefaultBaseImage, "RHCOS base image the build pulls (its registry must be in baseImagePullSecret)")
 	f.DurationVar(&minValidity, "min-validity", pullsecret.DefaultMinValidity, "warn when a service-account token expires sooner than this")
 	f.BoolVar(&noLint, "no-lint", false, "do not lint the embedded Containerfiles")
+	f.StringVar(&pool, "pool", "", "with --kubeconfig: the pool whose objects the cluster adds (default: the pool of a MachineOSConfig among the files)")
+	cf.registerInputs(cmd)
 	return cmd
+}
+
+// clusterDocs are the cluster's objects validate adds to the files.
+type clusterDocs struct {
+	docs      []*kubedoc.Document
+	baseImage string
+	version   string
+}
+
+// validateFromCluster reads, with the shared cluster reader, the objects
+// validate checks for the pool (the MachineOSConfig, the pool and its
+// MachineConfigs, the pull and push Secrets) and the base image and
+// version; objects the files already hold (same kind, namespace and name)
+// are left out. cleanup removes the temp snapshot.
+func validateFromCluster(cmd *cobra.Command, g *globalOptions, cf *clusterFlags, pool string, files []*kubedoc.Document) (*clusterDocs, func(), error) {
+	t := cluster.Target{Pool: pool, Skip: onlyItems(cluster.ItemMachineOSConfig, cluster.ItemMachineConfigs, cluster.ItemOSImageURL,
+		cluster.ItemClusterVersion, cluster.ItemPullSecret, cluster.ItemPushSecret)}
+	have := map[string]bool{}
+	id := func(d *kubedoc.Document) string { return d.Kind + "/" + d.Namespace + "/" + d.Name }
+	for _, d := range files {
+		have[id(d)] = true
+		if d.Kind == manifests.KindMachineOSConfig {
+			// The file's MachineOSConfig is the one validated; the
+			// cluster gives the rest for its pool.
+			t.Skip[cluster.ItemMachineOSConfig] = true
+			if spec, ok := d.Object["spec"].(map[string]any); ok && t.Pool == "" {
+				if ref, ok := spec["machineConfigPool"].(map[string]any); ok {
+					t.Pool, _ = ref["name"].(string)
+				}
+			}
+		}
+	}
+	skipGiven(cmd, &t)
+	s, l, cleanup, err := readCluster(cmd.Context(), cmd, g, cf, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := &clusterDocs{version: s.Version}
+	if s.OSImageURL != nil {
+		out.baseImage = s.OSImageURL.Data["baseOSContainerImage"]
+	}
+	var paths []string
+	for _, p := range []string{l.MOSC, l.MachineConfigs, l.Secrets} {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	docs, err := kubedoc.ReadAll(nil, paths...)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	for _, d := range docs {
+		if have[id(d)] {
+			debugf(g, cmd.ErrOrStderr(), "cluster: %s from the files, not the cluster's", d.Describe())
+			continue
+		}
+		// Named as the snapshot names them: the temp copy is gone when
+		// the findings are read.
+		if rel, err := filepath.Rel(l.Dir, d.File); err == nil {
+			d.File = "cluster:" + rel
+		}
+		out.docs = append(out.docs, d)
+	}
+	return out, cleanup, nil
 }

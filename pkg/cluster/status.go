@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	configv1 "github.com/openshift/api/config/v1"
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/ocl-build/ocl-build/pkg/mco"
+	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 )
 
 // Operator-managed names (MCO release-4.19 pkg/controller/build/constants
@@ -65,11 +67,20 @@ type NodeState struct {
 // Status is a pool's On-Cluster Layering state.
 type Status struct {
 	Pool, MOSC string
-	// PredictedBuild is the MachineOSBuild name ocl-build computes from the
-	// pool's rendered config, the MachineOSConfig spec and the osimageurl
-	// ConfigMap (pkg/mco ImageTag, 4.19's recipe); ClusterBuild the one the
-	// MachineOSConfig's current-machine-os-build annotation names.
-	PredictedBuild, ClusterBuild string
+	// PredictedBuild is the MachineOSBuild name ocl-build computes with the
+	// name rule of the cluster's OpenShift version (pkg/mco ImageTag and
+	// MOSBHashImages: the pool's rendered config, the MachineOSConfig spec,
+	// and the osimageurl ConfigMap up to 4.21, the rendered MachineConfig's
+	// images from 4.22); "" with PredictNote saying why when it cannot.
+	// ClusterBuild is the one the MachineOSConfig's
+	// current-machine-os-build annotation names.
+	PredictedBuild, ClusterBuild, PredictNote string
+	// Version says which OpenShift version's rules apply and where it came
+	// from ("OpenShift 4.22 (from cluster (ClusterVersion))");
+	// VersionWarnings are pkg/ocpversion's (newer than known, disagreeing
+	// sources).
+	Version         string
+	VersionWarnings []string
 	Build                        *BuildState
 	// CurrentImage is the MachineOSConfig's status.currentImagePullSpec.
 	CurrentImage                       string
@@ -83,7 +94,7 @@ type Status struct {
 
 // PoolStatus reads the pool, its MachineOSConfig, its MachineOSBuild, the
 // build's Job and pod, and the pool's nodes.
-func (c *Client) PoolStatus(ctx context.Context, pool string) (*Status, error) {
+func (c *Client) PoolStatus(ctx context.Context, pool string, o StatusOptions) (*Status, error) {
 	st := &Status{Pool: pool}
 	var pu *unstructured.Unstructured
 	err := c.do(ctx, request{verb: "get", resource: resourceName(GVRMachineConfigPool), name: pool}, func(ctx context.Context) (err error) {
@@ -114,17 +125,7 @@ func (c *Client) PoolStatus(ctx context.Context, pool string) (*Status, error) {
 	st.Conditions = p.Status.Conditions
 	st.Machines, st.Updated, st.Ready, st.Degraded = p.Status.MachineCount, p.Status.UpdatedMachineCount, p.Status.ReadyMachineCount, p.Status.DegradedMachineCount
 
-	if cm, err := c.configMap(ctx, MCONamespace, OSImageURLName, ItemOSImageURL); err == nil && cm != nil && p.Spec.Configuration.Name != "" {
-		tag, err := mco.ImageTag(mosc.Name, p.Spec.Configuration, mosc.Spec, mco.OSImageURLConfig{
-			BaseOSContainerImage:           cm.Data["baseOSContainerImage"],
-			BaseOSExtensionsContainerImage: cm.Data["baseOSExtensionsContainerImage"],
-			OSImageURL:                     cm.Data["osImageURL"],
-			ReleaseVersion:                 cm.Data["releaseVersion"],
-		})
-		if err == nil {
-			st.PredictedBuild = tag
-		}
-	} else if err != nil {
+	if err := c.predictBuild(ctx, o, &p, mosc, st); err != nil {
 		return nil, err
 	}
 
@@ -144,6 +145,72 @@ func (c *Client) PoolStatus(ctx context.Context, pool string) (*Status, error) {
 	}
 	st.judge(&p)
 	return st, nil
+}
+
+// StatusOptions tune PoolStatus.
+type StatusOptions struct {
+	// OpenShiftVersion (X.Y) overrides ClusterVersion's for the name rule.
+	OpenShiftVersion string
+}
+
+// predictBuild computes the MachineOSBuild name the operator gives this
+// pool's build, with the name rule of the version in force (one version
+// model: pkg/ocpversion Profile.MOSBHashFromRenderedMachineConfig).
+func (c *Client) predictBuild(ctx context.Context, o StatusOptions, p *mcfgv1.MachineConfigPool, mosc *mcfgv1.MachineOSConfig, st *Status) error {
+	var cv configv1.ClusterVersion
+	if _, err := c.getCluster(ctx, GVRClusterVersion, ClusterVersionName, ItemClusterVersion, &cv); err != nil {
+		return err
+	}
+	cm, err := c.configMap(ctx, MCONamespace, OSImageURLName, ItemOSImageURL)
+	if err != nil {
+		return err
+	}
+	images := mco.OSImageURLConfig{}
+	if cm != nil {
+		images = mco.OSImageURLConfig{
+			BaseOSContainerImage:           cm.Data["baseOSContainerImage"],
+			BaseOSExtensionsContainerImage: cm.Data["baseOSExtensionsContainerImage"],
+			OSImageURL:                     cm.Data["osImageURL"],
+			ReleaseVersion:                 cm.Data["releaseVersion"],
+		}
+	}
+	d, err := ocpversion.Resolve(
+		ocpversion.Candidate{Value: o.OpenShiftVersion, Source: ocpversion.SourceFlag},
+		ocpversion.Candidate{Value: cv.Status.Desired.Version, Source: ocpversion.SourceCluster},
+		ocpversion.Candidate{Value: images.ReleaseVersion, Source: ocpversion.SourceConfigMap},
+	)
+	if err != nil {
+		return err
+	}
+	st.Version, st.VersionWarnings = d.Describe(), d.Warnings
+
+	cfg := p.Spec.Configuration
+	if cfg.Name == "" {
+		st.PredictNote = "the pool has no rendered MachineConfig yet"
+		return nil
+	}
+	var rendered *mcfgv1.MachineConfig
+	if d.Profile.MOSBHashFromRenderedMachineConfig {
+		var mc mcfgv1.MachineConfig
+		ok, err := c.getCluster(ctx, GVRMachineConfig, cfg.Name, ItemMachineConfigs, &mc)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			st.PredictNote = fmt.Sprintf("rendered MachineConfig %s does not exist (OpenShift %s hashes its images)", cfg.Name, d.Profile.Version)
+			return nil
+		}
+		rendered = &mc
+	} else if cm == nil {
+		st.PredictNote = fmt.Sprintf("no ConfigMap %s/%s (OpenShift %s hashes it)", MCONamespace, OSImageURLName, d.Profile.Version)
+		return nil
+	}
+	tag, err := mco.ImageTag(mosc.Name, cfg, mosc.Spec, mco.MOSBHashImages(d.Profile, rendered, images))
+	if err != nil {
+		return err
+	}
+	st.PredictedBuild = tag
+	return nil
 }
 
 func (c *Client) buildState(ctx context.Context, name string) (*BuildState, error) {
@@ -325,7 +392,7 @@ func (st *Status) judge(p *mcfgv1.MachineConfigPool) {
 // pool, its MachineOSConfig or MachineOSBuilds, or nodes (watched through
 // the API server, re-read at least every resync), until fn returns true or
 // ctx ends.
-func (c *Client) Watch(ctx context.Context, pool string, resync time.Duration, fn func(*Status) bool) error {
+func (c *Client) Watch(ctx context.Context, pool string, o StatusOptions, resync time.Duration, fn func(*Status) bool) error {
 	if resync <= 0 {
 		resync = 10 * time.Second
 	}
@@ -372,7 +439,7 @@ func (c *Client) Watch(ctx context.Context, pool string, resync time.Duration, f
 	t := time.NewTicker(resync)
 	defer t.Stop()
 	for {
-		st, err := c.PoolStatus(ctx, pool)
+		st, err := c.PoolStatus(ctx, pool, o)
 		if err != nil {
 			return err
 		}
