@@ -72,14 +72,16 @@ func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf
 	case in.mosc != "":
 		if _, err := os.Stat(in.mosc); err == nil {
 			// A MachineOSConfig file: the cluster gives the rest for its pool.
+			// Its secrets are the ones read.
 			t.Skip[cluster.ItemMachineOSConfig] = true
-			if t.Pool == "" {
-				m, err := mco.LoadManifests([]string{in.mosc})
-				if err != nil {
-					return nil, nothing, fmt.Errorf("--mosc: %w", err)
-				}
-				if len(m.MachineOSConfigs) == 1 {
-					t.Pool = m.MachineOSConfigs[0].Spec.MachineConfigPool.Name
+			m, err := mco.LoadManifests([]string{in.mosc})
+			if err != nil {
+				return nil, nothing, fmt.Errorf("--mosc: %w", err)
+			}
+			if mosc, err := pickMOSC(in.mosc, m.MachineOSConfigs, in.pool); err == nil {
+				t.Given = mosc
+				if t.Pool == "" {
+					t.Pool = mosc.Spec.MachineConfigPool.Name
 				}
 			}
 		} else {

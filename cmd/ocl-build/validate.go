@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
+	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/ocl-build/ocl-build/pkg/cluster"
@@ -192,10 +194,13 @@ func validateFromCluster(cmd *cobra.Command, g *globalOptions, cf *clusterFlags,
 		if d.Kind == manifests.KindMachineOSConfig {
 			// The file's MachineOSConfig is the one validated; the
 			// cluster gives the rest for its pool.
-			t.Skip[cluster.ItemMachineOSConfig] = true
-			if spec, ok := d.Object["spec"].(map[string]any); ok && t.Pool == "" {
-				if ref, ok := spec["machineConfigPool"].(map[string]any); ok {
-					t.Pool, _ = ref["name"].(string)
+			// Its secrets are the ones read.
+			var m mcfgv1.MachineOSConfig
+			if err := json.Unmarshal(d.JSON, &m); err == nil && (t.Given == nil || m.Spec.MachineConfigPool.Name == pool) {
+				t.Skip[cluster.ItemMachineOSConfig] = true
+				t.Given = &m
+				if pool == "" {
+					t.Pool = m.Spec.MachineConfigPool.Name
 				}
 			}
 		}
@@ -224,6 +229,15 @@ func validateFromCluster(cmd *cobra.Command, g *globalOptions, cf *clusterFlags,
 		if have[id(d)] {
 			debugf(g, cmd.ErrOrStderr(), "cluster: %s from the files, not the cluster's", d.Describe())
 			continue
+		}
+		// The cluster's objects are checked as a create of them would be:
+		// their status is the operator's, not theirs to give.
+		if _, ok := d.Object["status"]; ok {
+			delete(d.Object, "status")
+			if d.JSON, err = json.Marshal(d.Object); err != nil {
+				cleanup()
+				return nil, nil, err
+			}
 		}
 		// Named as the snapshot names them: the temp copy is gone when
 		// the findings are read.

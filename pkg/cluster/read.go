@@ -91,6 +91,9 @@ var flagFor = map[Item]string{
 type Target struct {
 	Pool, MOSC string
 	Skip       map[Item]bool
+	// Given is a MachineOSConfig the caller has from a file (its own is not
+	// read then): the pull and push Secrets read are the ones it names.
+	Given *mcfgv1.MachineOSConfig
 }
 
 // Source records where one input came from, for the snapshot's README.
@@ -231,10 +234,14 @@ func (c *Client) Read(ctx context.Context, t Target) (*Snapshot, error) {
 			return nil, err
 		}
 	}
+	secretsOf := s.MOSC
+	if t.Given != nil {
+		secretsOf = t.Given
+	}
 	if !skip(ItemPullSecret) {
 		ns, name := ConfigNamespace, GlobalPullSecret
-		if s.MOSC != nil && s.MOSC.Spec.BaseImagePullSecret != nil && s.MOSC.Spec.BaseImagePullSecret.Name != "" {
-			ns, name = MCONamespace, s.MOSC.Spec.BaseImagePullSecret.Name
+		if secretsOf != nil && secretsOf.Spec.BaseImagePullSecret != nil && secretsOf.Spec.BaseImagePullSecret.Name != "" {
+			ns, name = MCONamespace, secretsOf.Spec.BaseImagePullSecret.Name
 		}
 		sec, err := c.secret(ctx, ns, name, ItemPullSecret)
 		if err != nil {
@@ -246,8 +253,8 @@ func (c *Client) Read(ctx context.Context, t Target) (*Snapshot, error) {
 		s.PullSecret = sec
 		s.source(ItemPullSecret, "Secret %s/%s", ns, name)
 	}
-	if !skip(ItemPushSecret) && s.MOSC != nil && s.MOSC.Spec.RenderedImagePushSecret.Name != "" {
-		name := s.MOSC.Spec.RenderedImagePushSecret.Name
+	if !skip(ItemPushSecret) && secretsOf != nil && secretsOf.Spec.RenderedImagePushSecret.Name != "" {
+		name := secretsOf.Spec.RenderedImagePushSecret.Name
 		sec, err := c.secret(ctx, MCONamespace, name, ItemPushSecret)
 		if err != nil {
 			return nil, err
