@@ -81,7 +81,7 @@ type Status struct {
 	// sources).
 	Version         string
 	VersionWarnings []string
-	Build                        *BuildState
+	Build           *BuildState
 	// CurrentImage is the MachineOSConfig's status.currentImagePullSpec.
 	CurrentImage                       string
 	Conditions                         []mcfgv1.MachineConfigPoolCondition
