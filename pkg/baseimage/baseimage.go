@@ -74,27 +74,47 @@ func (r *Resolved) VersionCandidates() []ocpversion.Candidate {
 }
 
 // StreamImages returns the base and extensions images of a pool's OS image
-// stream when it is not the version's default (whose images are BaseImage
-// and ExtensionsImage): the payload's tags for that stream (e.g.
-// rhel-coreos-10, rhel-coreos-10-extensions). Empty strings when the
-// default stream applies or the version has no streams.
+// stream: the payload's tags of that stream, e.g. rhel-coreos-10 and
+// rhel-coreos-10-extensions. stream ""
+// means the pool names none, so the version's default stream applies
+// (rhel-10 from 5.0: a 5.x payload's default images are its rhel-coreos-10
+// tags). For the rhel-9 stream they are BaseImage and ExtensionsImage;
+// empty strings when the version has no streams.
 func (r *Resolved) StreamImages(p ocpversion.Profile, stream string) (base, ext string, err error) {
-	if stream == "" || p.OSImageStream == ocpversion.OSImageStreamNone || stream == p.DefaultOSImageStream() {
+	if p.OSImageStream == ocpversion.OSImageStreamNone {
 		return "", "", nil
+	}
+	named := stream != ""
+	if !named {
+		stream = p.DefaultOSImageStream()
 	}
 	t, err := p.OSImageStreamTags(stream)
 	if err != nil {
 		return "", "", err
 	}
+	if t.Base == TagRHCOS {
+		// BaseImage is the rhel-coreos image (named, so that a rhel-9 pool
+		// on 5.x, whose default is rhel-10, gets it too).
+		return r.BaseImage, r.ExtensionsImage, nil
+	}
 	if r.Tags == nil {
-		return "", "", fmt.Errorf("the pool uses OS image stream %s, whose images are the release payload's %s and %s tags: give --release (%s names only the default stream's images)", stream, t.Base, t.Extensions, r.Source)
+		if !named {
+			// The version's default, not the pool's choice: the caller
+			// decides (ApplyVersion warns and keeps the given images).
+			return "", "", errDefaultStreamUnknown
+		}
+		return "", "", fmt.Errorf("the pool uses OS image stream %s, whose images are the release payload's %s and %s tags: give --release (%s names only the rhel-coreos images)", stream, t.Base, t.Extensions, r.Source)
 	}
 	base, ext = r.Tags[t.Base], r.Tags[t.Extensions]
 	if base == "" {
-		return "", "", fmt.Errorf("the pool uses OS image stream %s, but %s has no %s tag (OS image streams arrived in 4.21 payloads)", stream, r.Source, t.Base)
+		return "", "", fmt.Errorf("OS image stream %s: %s has no %s tag (OS image streams arrived in 4.21 payloads)", stream, r.Source, t.Base)
 	}
 	return base, ext, nil
 }
+
+// errDefaultStreamUnknown: the version's default stream is not rhel-9, and
+// the source names only the rhel-coreos (rhel-9) images.
+var errDefaultStreamUnknown = errors.New("the default OS image stream's images are not known")
 
 // Resolve picks the images. Only Release touches the network (reg carries
 // the credentials, TLS settings and retry policy for the payload's
@@ -364,8 +384,20 @@ func (r *Resolved) ApplyVersion(cands []ocpversion.Candidate, ro *mco.RenderOpti
 	}
 	if ro.StreamBaseImage == "" {
 		b, e, err := r.StreamImages(d.Profile, stream)
-		if err != nil {
+		switch {
+		case errors.Is(err, errDefaultStreamUnknown):
+			if r.FromConfigMap {
+				// The ConfigMap names the rhel-coreos (rhel-9) images only;
+				// right for a cluster upgraded from 4.x, whose default stays
+				// rhel-9.
+				d.Warnings = append(d.Warnings, fmt.Sprintf("OpenShift %s defaults pools without spec.osImageStream to %s on clusters installed at %s, but %s names only the rhel-coreos (rhel-9) images: building from those, as a cluster upgraded from 4.x does (give --release to build the %s images)", d.Profile.Version, d.Profile.DefaultOSImageStream(), d.Profile.Version, r.Source, d.Profile.DefaultOSImageStream()))
+			}
+			return d, nil
+		case err != nil:
 			return d, err
+		}
+		if stream == "" && r.Tags != nil && b != "" && b != r.BaseImage {
+			d.Warnings = append(d.Warnings, fmt.Sprintf("the pool names no OS image stream: building from %s (%s), the default of clusters installed at OpenShift %s; a cluster upgraded from 4.x keeps rhel-9 (set the pool's spec.osImageStream.name: rhel-9 to build that)", d.Profile.DefaultOSImageStream(), b, d.Profile.Version))
 		}
 		ro.StreamBaseImage, ro.StreamExtensionsImage = b, e
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/ocl-build/ocl-build/pkg/build/buildtest"
+	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/ocpversion"
 )
 
@@ -159,33 +160,101 @@ data:
 }
 
 // A pool on the rhel-10 stream takes the payload's rhel-coreos-10 tags
-// (4.21+); the default stream and pre-4.21 versions need nothing extra; a
-// ConfigMap cannot name another stream's images.
+// (4.21+); rhel-9 is the rhel-coreos images; pre-4.21 versions have no
+// streams; a ConfigMap cannot name another stream's images. From 5.0 a pool
+// without a stream gets rhel-10 (GetBuiltinDefaultStreamName,
+// pkg/osimagestream/streams.go, release-5.0).
 func TestStreamImagesAndVersionCandidates(t *testing.T) {
 	rel, err := ParseImageReferences([]byte(imageStreamJSON(map[string]string{TagRHCOS: rhcos, TagRHCOSExtensions: exts,
 		"rhel-coreos-10": "x/rhel10@sha256:10", "rhel-coreos-10-extensions": "x/rhel10-ext@sha256:11"})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Resolved{BaseImage: rhcos, Source: "release R", Tags: rel.Tags, ReleaseVersion: "4.21.3"}
-	b, e, err := r.StreamImages(ocpversion.MustLookup("4.21"), "rhel-10")
-	if err != nil || b != "x/rhel10@sha256:10" || e != "x/rhel10-ext@sha256:11" {
-		t.Fatalf("rhel-10: %q %q %v", b, e, err)
-	}
-	for _, c := range []struct{ v, stream string }{{"4.21", ""}, {"4.21", "rhel-9"}, {"4.20", "rhel-10"}} {
-		if b, _, err := r.StreamImages(ocpversion.MustLookup(c.v), c.stream); err != nil || b != "" {
-			t.Errorf("%s %q: %q %v", c.v, c.stream, b, err)
+	r := &Resolved{BaseImage: rhcos, ExtensionsImage: exts, Source: "release R", Tags: rel.Tags, ReleaseVersion: "4.21.3"}
+	for _, c := range []struct{ v, stream, base, ext string }{
+		{"4.21", "rhel-10", "x/rhel10@sha256:10", "x/rhel10-ext@sha256:11"},
+		{"4.21", "", rhcos, exts},
+		{"4.21", "rhel-9", rhcos, exts},
+		{"4.23", "", rhcos, exts},
+		{"4.20", "rhel-10", "", ""}, // no streams: the render warns
+		{"4.19", "", "", ""},
+		{"5.0", "", "x/rhel10@sha256:10", "x/rhel10-ext@sha256:11"},
+		{"5.2", "", "x/rhel10@sha256:10", "x/rhel10-ext@sha256:11"},
+		{"5.0", "rhel-9", rhcos, exts},
+	} {
+		b, e, err := r.StreamImages(ocpversion.MustLookup(c.v), c.stream)
+		if err != nil || b != c.base || e != c.ext {
+			t.Errorf("%s %q: %q %q %v, want %q %q", c.v, c.stream, b, e, err, c.base, c.ext)
 		}
 	}
 	cm := &Resolved{BaseImage: rhcos, Source: "ConfigMap cm.yaml", ReleaseVersion: "4.22.0", FromConfigMap: true}
 	if _, _, err := cm.StreamImages(ocpversion.MustLookup("4.22"), "rhel-10"); err == nil || !strings.Contains(err.Error(), "--release") {
 		t.Fatalf("ConfigMap: %v", err)
 	}
+	if b, _, err := cm.StreamImages(ocpversion.MustLookup("5.0"), "rhel-9"); err != nil || b != rhcos {
+		t.Fatalf("ConfigMap, rhel-9 pool on 5.0: %q %v", b, err)
+	}
 	if c := cm.VersionCandidates(); len(c) != 1 || c[0].Source != ocpversion.SourceConfigMap || c[0].Value != "4.22.0" {
 		t.Fatalf("ConfigMap candidates %+v", c)
 	}
 	if c := r.VersionCandidates(); len(c) != 1 || c[0].Source != ocpversion.SourceReleasePayload {
 		t.Fatalf("payload candidates %+v", c)
+	}
+}
+
+// With --release the build's FROM follows the version's default stream:
+// rhel-coreos up to 4.23, rhel-coreos-10 from 5.0 (with a warning that an
+// upgraded cluster keeps rhel-9). A ConfigMap, which names only the
+// rhel-coreos images, keeps them on 5.x with a warning.
+func TestApplyVersionDefaultStreamPerVersion(t *testing.T) {
+	rel, err := ParseImageReferences([]byte(imageStreamJSON(map[string]string{TagRHCOS: rhcos, TagRHCOSExtensions: exts,
+		"rhel-coreos-10": "x/rhel10@sha256:10", "rhel-coreos-10-extensions": "x/rhel10-ext@sha256:11"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		version, from, ext string
+		warn               bool
+	}{
+		{"4.19", rhcos, exts, false},
+		{"4.20", rhcos, exts, false},
+		{"4.22", rhcos, exts, false},
+		{"4.23", rhcos, exts, false},
+		{"5.0", "x/rhel10@sha256:10", "x/rhel10-ext@sha256:11", true},
+		{"5.2", "x/rhel10@sha256:10", "x/rhel10-ext@sha256:11", true},
+	} {
+		r := &Resolved{BaseImage: rhcos, ExtensionsImage: exts, Source: "release R", Tags: rel.Tags, ReleaseVersion: c.version + ".1"}
+		ro := mco.RenderOptions{BaseImage: rhcos, ExtensionsImage: exts}
+		d, err := r.ApplyVersion(nil, &ro)
+		if err != nil {
+			t.Fatalf("%s: %v", c.version, err)
+		}
+		warned := false
+		for _, w := range d.Warnings {
+			warned = warned || strings.Contains(w, "keeps rhel-9")
+		}
+		if warned != c.warn {
+			t.Errorf("%s: warnings %q", c.version, d.Warnings)
+		}
+		rendered, err := mco.Render(ro)
+		if err != nil {
+			t.Fatalf("%s: %v", c.version, err)
+		}
+		if rendered.BaseImage != c.from || rendered.MachineConfig.Spec.OSImageURL != c.from || !strings.Contains(rendered.Containerfile, "FROM "+c.from+" AS extract") {
+			t.Errorf("%s: FROM %s, osImageURL %s; want %s", c.version, rendered.BaseImage, rendered.MachineConfig.Spec.OSImageURL, c.from)
+		}
+		if rendered.ExtensionsImage != c.ext {
+			t.Errorf("%s: extensions image %s, want %s", c.version, rendered.ExtensionsImage, c.ext)
+		}
+	}
+	cm := &Resolved{BaseImage: rhcos, ExtensionsImage: exts, Source: "ConfigMap cm.yaml", ReleaseVersion: "5.0.2", FromConfigMap: true}
+	ro := mco.RenderOptions{BaseImage: rhcos, ExtensionsImage: exts}
+	d, err := cm.ApplyVersion(nil, &ro)
+	if err != nil || len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "names only the rhel-coreos (rhel-9) images") || ro.StreamBaseImage != "" {
+		t.Fatalf("ConfigMap on 5.0: %v %q %q", err, d.Warnings, ro.StreamBaseImage)
+	}
+	if rendered, err := mco.Render(ro); err != nil || rendered.BaseImage != rhcos {
+		t.Fatalf("ConfigMap on 5.0 builds from its image: %v", err)
 	}
 }
 

@@ -30,8 +30,11 @@ import (
 // status a failure carries) is tested without root or a registry; the real
 // back ends are exercised by the cmd and test/reliability suites.
 type fakeBackend struct {
-	calls     []string
-	baseErr   error
+	calls   []string
+	baseErr error
+	// release, when set, is what ResolveBase returns for a --release
+	// source (payload tags, version); other sources resolve as given.
+	release   *baseimage.Resolved
 	buildErr  error
 	pushErr   error
 	checks    []findings.Finding
@@ -45,6 +48,7 @@ type fakeBackend struct {
 
 var (
 	baseDigest  = digest.Digest("sha256:" + strings.Repeat("a", 64))
+	otherDigest = digest.Digest("sha256:" + strings.Repeat("d", 64))
 	builtRef    = "containers-storage:[overlay@/x]" + strings.Repeat("b", 64)
 	basePackage = rpmdiff.Package{Name: "bash", Version: "5.1", Release: "8.el9", Arch: "x86_64"}
 	autofs      = rpmdiff.Package{Name: "autofs", Version: "5.1.7", Release: "58.el9", Arch: "x86_64"}
@@ -54,6 +58,13 @@ func (f *fakeBackend) ResolveBase(_ context.Context, o baseimage.Options, _ regi
 	f.calls = append(f.calls, "base")
 	if f.baseErr != nil {
 		return nil, "", f.baseErr
+	}
+	if o.Release != "" && f.release != nil {
+		return f.release, baseDigest, nil
+	}
+	if f.release != nil {
+		f.calls[len(f.calls)-1] = "base " + o.BaseImage
+		return &baseimage.Resolved{BaseImage: o.BaseImage, Source: "--base-image"}, otherDigest, nil
 	}
 	return &baseimage.Resolved{BaseImage: o.BaseImage, Source: "--base-image"}, baseDigest, nil
 }
@@ -312,5 +323,31 @@ func TestPipelineInterrupted(t *testing.T) {
 	}
 	if slices.Contains(be.calls, "checks") {
 		t.Errorf("steps ran after the interrupt: %v", be.calls)
+	}
+}
+
+// A 5.x release payload: the pool's default stream is rhel-10, so the build
+// starts FROM the payload's rhel-coreos-10 image (4.22+ take the rendered
+// MachineConfig's osImageURL), and that image's digest is the report's
+// base; 4.23 keeps rhel-coreos and asks once.
+func TestPipelineBaseFollowsDefaultStream(t *testing.T) {
+	rhcos := "quay.io/ocp/rhcos@sha256:" + strings.Repeat("1", 64)
+	rhel10 := "quay.io/ocp/rhel10@sha256:" + strings.Repeat("2", 64)
+	for _, c := range []struct{ version, from string }{{"5.0.1", rhel10}, {"4.23.4", rhcos}} {
+		be := &fakeBackend{release: &baseimage.Resolved{BaseImage: rhcos, Source: "release R", ReleaseVersion: c.version,
+			Tags: map[string]string{"rhel-coreos": rhcos, "rhel-coreos-10": rhel10}}}
+		o := pipelineOptions(t, be)
+		o.Base = baseimage.Options{Release: "quay.io/ocp/release:" + c.version}
+		rep, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatalf("%s: %v", c.version, err)
+		}
+		if be.buildOpts.BaseImage != c.from || rep.Base.Image != c.from {
+			t.Errorf("%s: build FROM %q, report base %q, want %s", c.version, be.buildOpts.BaseImage, rep.Base.Image, c.from)
+		}
+		redigested := slices.Contains(be.calls, "base "+rhel10)
+		if redigested != (c.from == rhel10) || redigested && rep.Base.Digest != otherDigest.String() {
+			t.Errorf("%s: calls %v, base digest %s", c.version, be.calls, rep.Base.Digest)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/ocl-build/ocl-build/internal/atomicfile"
+	"github.com/ocl-build/ocl-build/pkg/baseimage"
 	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/configdiff"
 	"github.com/ocl-build/ocl-build/pkg/containerfile"
@@ -66,7 +67,18 @@ func baseStep(ctx context.Context, s *state) error {
 	s.rep.OpenShift = &VersionReport{Version: d.Version.String(), Profile: d.Profile.Version.String(), Source: d.Source}
 	s.rep.Warnings = append(s.rep.Warnings, d.Warnings...)
 	s.progress("%s", d.Describe())
-	s.progress("base image %s (%s)", base.BaseImage, dg)
+	if sb := s.o.Render.StreamBaseImage; sb != "" && sb != base.BaseImage && d.Profile.ImagesFromRenderedMachineConfig {
+		// From 4.22 the build starts FROM the pool's OS image stream image
+		// (on 5.x by default rhel-coreos-10), not rhel-coreos: that is the
+		// base whose digest matters.
+		_, sdg, err := s.be.ResolveBase(ctx, baseimage.Options{BaseImage: sb, ExtensionsImage: s.o.Render.StreamExtensionsImage}, s.o.Build.Registry)
+		if err != nil {
+			return err
+		}
+		s.baseDigest, dg = sdg, sdg
+		s.rep.Base.Image, s.rep.Base.Digest, s.rep.Base.ExtensionsImage = sb, sdg.String(), s.o.Render.StreamExtensionsImage
+	}
+	s.progress("base image %s (%s)", s.rep.Base.Image, dg)
 	return nil
 }
 
