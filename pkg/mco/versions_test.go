@@ -204,3 +204,46 @@ func TestIgnition2Converted(t *testing.T) {
 		t.Fatalf("non-core user: %v", err)
 	}
 }
+
+// The kernelType swap per version, on the rendered Containerfile: none on
+// 4.19 (release-4.19 template has no kernel step; the daemon skips the
+// kernel switch on layered pools), and from 4.20 (release-4.20 … main
+// template) a `dnf -y shell` swap to the profile's package set for realtime
+// (any arch) and 64k-pages (arm64); never for the default kernel.
+func TestKernelStepPerVersion(t *testing.T) {
+	swap := `(echo "remove $kernelOldPkgs"; echo "install $installKernelPkgs"; echo run) | dnf -y shell`
+	for _, v := range ocpversion.Known() {
+		p := ocpversion.MustLookup(v.String())
+		wantStep := v.String() != "4.19" // every later branch carries it
+		for _, c := range []struct{ kernelType, arch string }{{KernelTypeRealtime, "amd64"}, {KernelType64kPages, "arm64"}, {"", "amd64"}, {KernelTypeDefault, "arm64"}} {
+			mcs := []*mcfgv1.MachineConfig{mcWith("50-kernel", mcfgv1.MachineConfigSpec{KernelType: c.kernelType})}
+			r, err := Render(RenderOptions{BaseImage: "b", ExtensionsImage: "e", MachineConfigs: mcs, Profile: p, Arch: c.arch})
+			if err != nil {
+				t.Fatalf("%s %q: %v", v, c.kernelType, err)
+			}
+			want := wantStep && c.kernelType != "" && c.kernelType != KernelTypeDefault
+			if got := strings.Contains(r.Containerfile, swap); got != want {
+				t.Errorf("%s %q on %s: kernel swap %v, want %v", v, c.kernelType, c.arch, got, want)
+			}
+			if !want {
+				if r.KernelType != "" || strings.Contains(r.Containerfile, "installKernelPkgs=") {
+					t.Errorf("%s %q: KernelType %q or a kernel step without the swap", v, c.kernelType, r.KernelType)
+				}
+				continue
+			}
+			if r.KernelType != c.kernelType {
+				t.Errorf("%s: KernelType %q, want %q", v, r.KernelType, c.kernelType)
+			}
+			install := `installKernelPkgs="` + strings.Join(p.KernelPackages[c.kernelType], " ") + `"`
+			if len(p.KernelPackages[c.kernelType]) == 0 || !strings.Contains(r.Containerfile, install) {
+				t.Errorf("%s %q: no %s", v, c.kernelType, install)
+			}
+			// Whatever kernel the base has, its packages are the ones removed.
+			for kt, pkgs := range p.KernelPackages {
+				if old := `kernelOldPkgs="` + strings.Join(pkgs, " ") + `"`; !strings.Contains(r.Containerfile, old) {
+					t.Errorf("%s %q: base kernel %s not removable (%s)", v, c.kernelType, kt, old)
+				}
+			}
+		}
+	}
+}
