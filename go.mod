@@ -223,7 +223,3 @@ require (
 	tags.cncf.io/container-device-interface v0.8.0 // indirect
 	tags.cncf.io/container-device-interface/specs-go v0.8.0 // indirect
 )
-
-// containers/image v5.34.0 with one patch: redirects never carry registry
-// credentials to another scheme, host or port, nor from https to http
-// (third_party/containers-image/README.ocl-build.md).
