@@ -76,10 +76,10 @@ type loadedInputs struct {
 	// MOSC is the MachineOSConfig given with --mosc (CRD defaults applied),
 	// else nil.
 	MOSC *mcfgv1.MachineOSConfig
-	// MOSCFile names the --mosc input and MOSCSource holds its bytes, read
-	// once: lint reads them again so findings carry the YAML's own lines.
-	MOSCFile   string
-	MOSCSource []byte
+	// MOSCFile names the --mosc input and MOSCDocs are its objects, read
+	// and parsed once: lint checks them with the YAML's own lines.
+	MOSCFile string
+	MOSCDocs []*kubedoc.Document
 	// OSImages is set from --osimageurl.
 	OSImages *mco.OSImageURLConfig
 	Warnings []string
@@ -149,7 +149,7 @@ func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 		if err != nil {
 			return nil, err
 		}
-		in.MOSC, in.MOSCFile, in.MOSCSource = mosc, name, data
+		in.MOSC, in.MOSCFile, in.MOSCDocs = mosc, name, docs
 		ro.MachineOSConfig = mosc
 		ro.MOSCName = mosc.Name
 		ro.PoolName = mosc.Spec.MachineConfigPool.Name

@@ -138,8 +138,8 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 	if err != nil {
 		return inputError(err)
 	}
-	// --mosc was read once (in.load); lint reads those bytes so findings
-	// carry the YAML's own lines.
+	// --mosc was read and parsed once (in.load); lint checks those
+	// documents so findings carry the YAML's own lines.
 	cfName := in.containerfile
 	if cfName == "" || cfName == "-" {
 		cfName = "Containerfile"
@@ -171,7 +171,7 @@ func runPreflight(cmd *cobra.Command, g *globalOptions, in *inputOptions, bf *bu
 		Base:              in.baseOptions(li),
 		OpenShiftVersion:  in.versionCandidates(),
 		ContainerfileFile: cfName,
-		LintSource:        li.MOSCSource,
+		LintDocs:          li.MOSCDocs,
 		Config:            cfg,
 		MOSC:              li.MOSC,
 		Build:             bf.options(bf.keepContext, bf.tag, stderr),

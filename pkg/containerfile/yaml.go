@@ -22,6 +22,13 @@ func lintYAML(file string, data []byte, opts Options) ([]findings.Finding, error
 	if err != nil {
 		return nil, oneLine(err)
 	}
+	return LintDocuments(file, docs, opts)
+}
+
+// LintDocuments is LintFile of a YAML file that was already read with
+// kubedoc (preflight's --mosc, parsed once for the build): findings carry
+// the documents' own lines. file names the input in errors.
+func LintDocuments(file string, docs []*kubedoc.Document, opts Options) ([]findings.Finding, error) {
 	keep, _ := manifests.Select(docs)
 	found := false
 	for _, d := range keep {

@@ -18,6 +18,7 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/image"
+	"github.com/ocl-build/ocl-build/pkg/kubedoc"
 	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/oclerr"
 	"github.com/ocl-build/ocl-build/pkg/push"
@@ -349,5 +350,48 @@ func TestPipelineBaseFollowsDefaultStream(t *testing.T) {
 		if redigested != (c.from == rhel10) || redigested && rep.Base.Digest != otherDigest.String() {
 			t.Errorf("%s: calls %v, base digest %s", c.version, be.calls, rep.Base.Digest)
 		}
+	}
+}
+
+// With LintDocs (preflight --mosc: the file read and parsed once by the
+// caller), lint checks those documents, not Render.Containerfile, and its
+// findings carry the YAML file's own lines.
+func TestPipelineLintsGivenDocuments(t *testing.T) {
+	y := `apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineOSConfig
+metadata:
+  name: worker-automount
+spec:
+  machineConfigPool:
+    name: worker-automount
+  imageBuilder:
+    imageBuilderType: Job
+  renderedImagePushSecret:
+    name: push-secret
+  renderedImagePushSpec: registry.example.com/ocl/worker-automount:latest
+  containerFile:
+  - content: |-
+      FROM configs AS final
+      COPY ./x /x
+`
+	docs, err := kubedoc.Parse("mosc.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := &fakeBackend{}
+	o := pipelineOptions(t, be)
+	o.ContainerfileFile, o.LintDocs = "mosc.yaml", docs
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Lint {
+		if f.Severity == findings.SeverityError {
+			got = append(got, fmt.Sprintf("%s:%d %s", f.File, f.Line, f.Rule))
+		}
+	}
+	if !slices.Contains(got, "mosc.yaml:16 OCL104") || len(be.calls) != 0 || rep.Status != StatusFindings {
+		t.Errorf("lint of the given documents: errors %v, calls %v, status %s", got, be.calls, rep.Status)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
 	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/kubedoc"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
 	"github.com/ocl-build/ocl-build/pkg/mco"
 	"github.com/ocl-build/ocl-build/pkg/ocpversion"
@@ -36,9 +37,10 @@ type Options struct {
 	OpenShiftVersion []ocpversion.Candidate
 	// ContainerfileFile names the user's Containerfile in findings.
 	ContainerfileFile string
-	// LintSource, when set, is the file the user wrote (a MachineOSConfig
-	// YAML): lint reads it so findings carry the YAML file's own lines.
-	LintSource []byte
+	// LintDocs, when set, are the objects of the file the user wrote (a
+	// MachineOSConfig YAML, as kubedoc read it once): lint checks them so
+	// findings carry the YAML file's own lines.
+	LintDocs []*kubedoc.Document
 	// Config is the .ocl-build.yaml in effect: ignored rules and severity
 	// overrides apply to lint and image check findings alike, and its
 	// failure-threshold (default error) decides what counts as an error.

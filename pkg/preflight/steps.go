@@ -26,8 +26,8 @@ func lintStep(_ context.Context, s *state) error {
 	}
 	var err error
 	var lint = s.rep.Lint
-	if s.o.LintSource != nil {
-		lint, err = containerfile.LintFile(s.o.ContainerfileFile, s.o.LintSource, lopts)
+	if s.o.LintDocs != nil {
+		lint, err = containerfile.LintDocuments(s.o.ContainerfileFile, s.o.LintDocs, lopts)
 	} else {
 		lint, err = containerfile.LintContent(s.o.ContainerfileFile, s.o.Render.Containerfile, lopts)
 	}
