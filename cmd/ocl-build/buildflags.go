@@ -77,12 +77,17 @@ func (f *buildFlags) registerStore(cmd *cobra.Command) {
 	fl.StringVar(&f.store.RunRoot, "runroot", "", "containers storage run root (default: storage.conf's; podman's /run/containers/storage as root)")
 }
 
-// check rejects flag values that mean nothing, before any work starts.
+// check rejects flag values that mean nothing, before any work starts
+// (--pull and --storage-driver were once checked only after the base image
+// was resolved, i.e. after the network).
 func (f *buildFlags) check() error {
 	if err := f.reg.check(); err != nil {
 		return err
 	}
-	return f.retry.check()
+	if err := f.retry.check(); err != nil {
+		return err
+	}
+	return f.options("", "", nil).Check()
 }
 
 // proxy is a proxy build arg: the flag's value, the cluster's Proxy object

@@ -565,6 +565,18 @@ func pullName(p define.PullPolicy) string {
 	return PullMissing
 }
 
+// Check refuses values that mean nothing (a pull policy or a storage
+// driver ocl-build does not know, a storage option that is not NAME=VALUE),
+// so a command can say so before it contacts a registry; Build checks them
+// again.
+func (o Options) Check() error {
+	if _, err := pullPolicy(o.Pull); err != nil {
+		return err
+	}
+	_, err := o.Store.Resolved()
+	return err
+}
+
 func pullPolicy(s string) (define.PullPolicy, error) {
 	switch s {
 	case "", PullMissing:
