@@ -170,7 +170,7 @@ CAs (--cert-dir).`,
 	fl.StringVar(&base, "base", "", "the base image (any transport): findings the base shows too are left out, and OCL401 compares against it")
 	fl.StringSliceVar(&mcPaths, "machineconfigs", nil, "MachineConfig files or directories (and the MachineConfigPool): the pool's rendered config for OCL401/402, OCL422, OCL423")
 	fl.StringVar(&pool, "pool", mco.DefaultPoolName, "the pool whose MachineConfigs apply")
-	fl.StringVar(&version, "openshift-version", "", "OpenShift version whose rules apply, X.Y (default: the cluster's with --kubeconfig, else the newest known)")
+	addOpenShiftVersionFlag(cmd, &version, "OpenShift version X.Y whose rules apply", "the cluster's with --kubeconfig, else the newest known")
 	cf.registerInputs(cmd)
 	return cmd
 }

@@ -103,7 +103,7 @@ Exit 0 whatever the outcome; 2 when an input cannot be read.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&pool, "pool", mco.DefaultPoolName, "the MachineConfigPool whose configs are compared (its MachineConfigPool object, when in the inputs, gives the selector)")
-	fl.StringVar(&version, "openshift-version", "", "OpenShift version whose rules apply, X.Y (default: the newest known, with a warning)")
+	addOpenShiftVersionFlag(cmd, &version, "OpenShift version X.Y whose rules apply", "the newest known, with a warning")
 	fl.BoolVar(&allVersions, "all-versions", false, "predict for every OpenShift version ocl-build knows")
 	addOutputFlag(cmd, &format, "text", structuredFormats, "format")
 	return cmd

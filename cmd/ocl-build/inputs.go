@@ -49,7 +49,7 @@ func addInputFlags(cmd *cobra.Command, o *inputOptions) {
 	f.StringVar(&o.extensionsImage, "extensions-image", "", "RHCOS extensions image (the ConfigMap's baseOSExtensionsContainerImage)")
 	f.StringVar(&o.release, "release", "", "OpenShift release payload whose rhel-coreos and rhel-coreos-extensions images are the base")
 	f.StringVar(&o.osImageURL, "osimageurl", "", "the openshift-machine-config-operator/machine-config-osimageurl ConfigMap as YAML")
-	addOpenShiftVersionFlag(cmd, &o.openshiftVersion)
+	addOpenShiftVersionFlag(cmd, &o.openshiftVersion, detectedVersionPurpose, detectedVersionDefault)
 }
 
 // localBase is the base image source when no network is used (render): the

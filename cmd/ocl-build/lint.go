@@ -29,7 +29,7 @@ func newLintCmd(g *globalOptions) *cobra.Command {
 	var list bool
 	var enable []string
 	var target string
-	var vf versionFlag
+	var version string
 	cmd := &cobra.Command{
 		Use:   "lint [FILE|-]...",
 		Short: "Lint a Containerfile, or the Containerfiles inside MachineOSConfig YAML",
@@ -103,7 +103,7 @@ it, 2 unreadable input or bad flags.`,
 					return inputError(fmt.Errorf("--enable %s: no such rule (see ocl-build lint --list)", id))
 				}
 			}
-			profile, err := vf.profile(cmd, g)
+			profile, err := flagProfile(cmd, g, version)
 			if err != nil {
 				return inputError(err)
 			}
@@ -146,7 +146,7 @@ it, 2 unreadable input or bad flags.`,
 	f.BoolVar(&list, "list", false, "print the rule catalogue and exit")
 	f.StringSliceVar(&enable, "enable", nil, "turn on opt-in rules, e.g. --enable OCL214")
 	f.StringVar(&target, "target", rules.Auto, "where the image is built: on-cluster, out-of-cluster, bootc, or auto (read it from the file)")
-	vf.register(cmd)
+	addOpenShiftVersionFlag(cmd, &version, "OpenShift version X.Y whose CRDs and rules apply", "the newest known")
 	return cmd
 }
 

@@ -90,19 +90,10 @@ func TestPushCommandFailures(t *testing.T) {
 	if code != exitInput || !strings.Contains(errOut, "certificate") {
 		t.Fatalf("no --cert-dir: exit %d, stderr %s", code, errOut)
 	}
-
-	for _, args := range [][]string{
-		{"push", src},
-		{"push", src, "oci:" + dir + "/out"},
-		{"push", src, dest, "--retry", "-1"},
-		{"push", src, dest, "--retry-delay", "0s"},
-		{"push", src, dest, "--authfile", filepath.Join(dir, "missing.json")},
-	} {
-		code, out, errOut := runCLI(t, "", args...)
-		if code != exitInput || out != "" || errOut == "" {
-			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and a message", args, code, out, errOut)
-		}
-	}
+	// Argument and flag errors (one argument, a non-registry destination,
+	// --retry, --retry-delay, a missing --authfile):
+	// TestFlagErrorsBeforeAnyWork and TestRegistryFlagsValidated, without
+	// a registry.
 }
 
 func assertNoPushSecrets(t *testing.T, w *fixture.World, s string) {

@@ -204,7 +204,7 @@ verdict of every known version is listed and a refusal is a warning.`,
 	cmd.Flags().DurationVar(&minValidity, "min-validity", pullsecret.DefaultMinValidity, "warn when a token expires sooner than this")
 	addOutputFlag(cmd, &format, "text", secretCheckFormats, "format")
 	cmd.Flags().StringVar(&failLevel, "fail-level", "error", "exit 1 at this severity or above: error, warning, info, none")
-	cmd.Flags().StringVar(&openshiftVersion, "openshift-version", "", "judge the secret as this OpenShift version's build controller decodes it (default: list every known version's verdict; known: "+ocpversion.KnownString()+")")
+	addOpenShiftVersionFlag(cmd, &openshiftVersion, "judge the secret as this OpenShift version's build controller decodes it", "list every known version's verdict")
 	return cmd
 }
 

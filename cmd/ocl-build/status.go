@@ -104,7 +104,7 @@ failed (or --timeout).`,
 	f.BoolVarP(&watch, "watch", "w", false, "follow changes until the pool runs the image or the build fails")
 	f.DurationVar(&timeout, "timeout", 0, "with --watch, give up after this long (exit 3; 0: never)")
 	f.DurationVar(&resync, "resync", 10*time.Second, "with --watch, re-read at least this often")
-	addOpenShiftVersionFlag(cmd, &so.OpenShiftVersion)
+	addOpenShiftVersionFlag(cmd, &so.OpenShiftVersion, "OpenShift version X.Y whose MachineOSBuild name rule applies", "the cluster's ClusterVersion, else the osimageurl ConfigMap's releaseVersion")
 	return cmd
 }
 

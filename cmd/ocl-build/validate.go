@@ -28,7 +28,7 @@ func newValidateCmd(g *globalOptions) *cobra.Command {
 	var baseImage string
 	var minValidity time.Duration
 	var noLint bool
-	var vf versionFlag
+	var version string
 	var cf clusterFlags
 	var pool string
 	cmd := &cobra.Command{
@@ -88,7 +88,7 @@ read, nothing to validate).`,
 			if err != nil {
 				return inputError(err)
 			}
-			profile, err := vf.profile(cmd, g)
+			profile, err := flagProfile(cmd, g, version)
 			if err != nil {
 				return inputError(err)
 			}
@@ -109,7 +109,7 @@ read, nothing to validate).`,
 				if !cmd.Flags().Changed("base-image") && c.baseImage != "" {
 					baseImage = c.baseImage
 				}
-				if vf.value == "" && c.version != "" {
+				if version == "" && c.version != "" {
 					d, err := ocpversion.Resolve(ocpversion.Candidate{Value: c.version, Source: ocpversion.SourceCluster})
 					if err != nil {
 						return inputError(err)
@@ -162,7 +162,7 @@ read, nothing to validate).`,
 		},
 	}
 	ff.register(cmd, "lint policy file")
-	vf.register(cmd)
+	addOpenShiftVersionFlag(cmd, &version, "OpenShift version X.Y whose CRDs and rules apply", "the cluster's with --kubeconfig, else the newest known")
 	f := cmd.Flags()
 	f.StringVar(&baseImage, "base-image", manifests.DefaultBaseImage, "RHCOS base image the build pulls (its registry must be in baseImagePullSecret)")
 	f.DurationVar(&minValidity, "min-validity", pullsecret.DefaultMinValidity, "warn when a service-account token expires sooner than this")
