@@ -71,8 +71,18 @@ func TestBuildCommandQuick(t *testing.T) {
 		}
 	}
 
-	// Bad flag values (--output, --storage-driver, --pull, --log-level):
-	// TestFlagErrorsBeforeAnyWork, without root or a registry.
+	// Bad flag values are input errors, before any work.
+	for _, bad := range [][]string{
+		{"--output", "docker-archive:x.tar"},
+		{"--storage-driver", "btrfs"},
+		{"--pull", "sometimes"},
+		{"--log-level", "loud"},
+	} {
+		code, _, errOut := runCLI(t, "", append(append([]string{}, args...), bad...)...)
+		if code != exitInput || !strings.Contains(errOut, strings.TrimPrefix(bad[0], "--")) && !strings.Contains(errOut, bad[1]) {
+			t.Errorf("%v: code %d, stderr %q", bad, code, errOut)
+		}
+	}
 	// TLS verification is on by default: the plain-HTTP registry is refused, named.
 	code, _, errOut = runCLI(t, "", append([]string{"build", "--containerfile", cf2, "--base-image", reg.BaseImage}, storeFlags...)...)
 	if code != exitInput || !strings.Contains(errOut, reg.Host) {
