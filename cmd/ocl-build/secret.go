@@ -110,6 +110,13 @@ JSON (-o yaml, the default for a manifest, or -o json).`,
 			}
 			if !g.quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s to %s (mode 0600): %d registries: %s\n", what, outFile, len(merged.Registries()), strings.Join(merged.Registries(), ", "))
+				// jq keeps every key, so does merge; say which versions'
+				// build controllers would refuse what was kept.
+				for _, v := range merged.Verdicts() {
+					if len(v.Refusals) > 0 {
+						fmt.Fprintf(cmd.ErrOrStderr(), "warning: the build controller of OpenShift %s refuses the merged secret (%s); see ocl-build secret check\n", v.Range(), pullsecret.RefusalFields(v.Refusals))
+					}
+				}
 			}
 			return nil
 		},

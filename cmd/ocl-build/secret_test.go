@@ -252,6 +252,12 @@ func TestSecretCheckByOpenShiftVersion(t *testing.T) {
 		r.Verdicts[1].Accepted || r.Verdicts[1].Versions != "4.20 and later" || len(r.Verdicts[1].Refusals) != 1 || r.Verdicts[1].Refusals[0].Field != `auths["quay.io"].identitytoken` {
 		t.Fatalf("json: %d %s", code, stdout)
 	}
+	// merge keeps the key (as jq does) and says who refuses the result.
+	merged := filepath.Join(t.TempDir(), "merged.json")
+	code, _, stderr := runCLI(t, "", "secret", "merge", pullsecretsDir+"pull-secret.json", p, "--output-file", merged)
+	if code != 0 || !strings.Contains(stderr, `warning: the build controller of OpenShift 4.20 and later refuses the merged secret (auths["quay.io"].identitytoken)`) {
+		t.Fatalf("merge: %d %s", code, stderr)
+	}
 	// A clean secret: one line for every version.
 	code, stdout, _ = runCLI(t, "", "secret", "check", pullsecretsDir+"pull-secret.json")
 	if code != 0 || !strings.Contains(stdout, "the build controller of every known OpenShift version (4.19 and later) takes it") {

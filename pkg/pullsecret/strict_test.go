@@ -33,7 +33,11 @@ func secretYAML(typ string, data map[string]string) string {
 // (ConvertSecretToDockerconfigJSON passes a non-empty auths as written) and
 // pkg/controller/build/utils/helpers.go (GetPullSecretKey); release-4.20 …
 // main pkg/secrets (strict decoding, ValidateKubernetesImageRegistrySecret),
-// with release-4.22 lacking the credHelpers/credsStore tolerance.
+// with release-4.22 lacking the credHelpers/credsStore tolerance. Checked
+// once by running the operator's own code (outside this repository) on
+// these inputs: release-4.20 and release-4.22 secrets.NewImageRegistrySecret
+// and NormalizeDockerConfigJSONSecret, release-4.19
+// ConvertSecretToDockerconfigJSON.
 func TestRefusalsPerVersion(t *testing.T) {
 	from420 := []string{"4.20", "4.21", "4.22", "4.23", "5.0", "5.1", "5.2"}
 	cases := []struct {
