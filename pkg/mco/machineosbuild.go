@@ -58,7 +58,10 @@ var ErrNoMachineOSBuild = errors.New("the build controller creates no MachineOSB
 // MachineOSBuild of this name, but the build controller fills its status
 // with the previous build's image instead of building
 // (reuseImageForNewMOSB, release-4.20+ reconciler.go): the name changes,
-// the image does not.
+// the image does not. A rebuild asked with the MachineOSConfig's
+// machineconfiguration.openshift.io/rebuild annotation deletes and
+// re-creates the MachineOSBuild under the same name on every version
+// (reconciler.go, release-4.19 and release-4.22 createNewMachineOSBuildForRebuild).
 func PredictMachineOSBuild(p ocpversion.Profile, in MachineOSBuildInputs) (*mcfgv1.MachineOSBuild, error) {
 	if err := validateForHash(p, in); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoMachineOSBuild, err)
