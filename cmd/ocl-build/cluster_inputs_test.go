@@ -266,7 +266,7 @@ func ceStatusNameRule(t *testing.T, e *clusterEnv) {
 	}
 	rmc := ceTypedMC(rendered, pool, `{"ignition":{"version":"3.5.0"}}`)
 	rmc.Labels = nil
-	rmc.Annotations = map[string]string{mco.ReleaseImageVersionAnnotation: "4.22.3"}
+	rmc.Annotations = map[string]string{mco.ReleaseImageVersionAnnotation: "4.22.3", mco.GeneratedByControllerAnnotation: "fixture"}
 	rmc.Spec.OSImageURL = e.w.BaseImageDigest
 	rmc.Spec.BaseOSExtensionsContainerImage = "registry.example.com/ext@sha256:" + strings.Repeat("e", 64)
 	if _, err := fixture.CreateObject(ctx, e.dyn, fixture.GVRMachineConfig, rmc); err != nil {
@@ -364,13 +364,27 @@ func ceStatusNameRule(t *testing.T, e *clusterEnv) {
 	if n := predict("4.22.3"); n == names["4.22"] {
 		t.Errorf("4.22's name did not follow the rendered MachineConfig's osImageURL")
 	}
-	// Without the rendered MachineConfig, 4.22 cannot predict and says why.
+	// Where the 4.22 operator names no build, status says why: a rendered
+	// MachineConfig without its generated-by-controller-version annotation,
+	// then none at all. 4.19 still names one (it hashes the ConfigMap).
+	mc, _ = e.dyn.Resource(fixture.GVRMachineConfig).Get(ctx, rendered, metav1.GetOptions{})
+	mc.SetAnnotations(map[string]string{mco.ReleaseImageVersionAnnotation: "4.22.3"})
+	if _, err := e.dyn.Resource(fixture.GVRMachineConfig).Update(ctx, mc, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = e.run(t, "status", "--kubeconfig", kc, "--pool", pool)
+	if code != exitInProgress || !strings.Contains(out, "build: predicted (unknown: the build controller creates no MachineOSBuild: rendered MachineConfig "+rendered+" has no "+mco.GeneratedByControllerAnnotation+" annotation") {
+		t.Errorf("4.22 with a rendered MachineConfig lacking the annotation: %d\n%s", code, out)
+	}
 	if err := e.dyn.Resource(fixture.GVRMachineConfig).Delete(ctx, rendered, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ = e.run(t, "status", "--kubeconfig", kc, "--pool", pool)
-	if code != exitInProgress || !strings.Contains(out, "build: predicted (unknown: rendered MachineConfig "+rendered+" does not exist (OpenShift 4.22 hashes its images))") {
+	if code != exitInProgress || !strings.Contains(out, "build: predicted (unknown: the build controller creates no MachineOSBuild: OpenShift 4.22 hashes the pool's rendered MachineConfig "+rendered+", which is missing)") {
 		t.Errorf("4.22 without the rendered MachineConfig: %d\n%s", code, out)
+	}
+	if n := predict("4.19.10"); n == "" {
+		t.Errorf("4.19 without the rendered MachineConfig names no build")
 	}
 	setVersion(fixture.ReleaseVersion)
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -68,10 +69,11 @@ type NodeState struct {
 type Status struct {
 	Pool, MOSC string
 	// PredictedBuild is the MachineOSBuild name ocl-build computes with the
-	// name rule of the cluster's OpenShift version (pkg/mco ImageTag and
-	// MOSBHashImages: the pool's rendered config, the MachineOSConfig spec,
-	// and the osimageurl ConfigMap up to 4.21, the rendered MachineConfig's
-	// images from 4.22); "" with PredictNote saying why when it cannot.
+	// name rule of the cluster's OpenShift version (pkg/mco
+	// MachineOSBuildName: the pool's rendered config, the MachineOSConfig
+	// spec, and the osimageurl ConfigMap up to 4.21, the rendered
+	// MachineConfig's images from 4.22); "" with PredictNote saying why
+	// when the operator would name no build.
 	// ClusterBuild is the one the MachineOSConfig's
 	// current-machine-os-build annotation names.
 	PredictedBuild, ClusterBuild, PredictNote string
@@ -189,27 +191,32 @@ func (c *Client) predictBuild(ctx context.Context, o StatusOptions, p *mcfgv1.Ma
 		st.PredictNote = "the pool has no rendered MachineConfig yet"
 		return nil
 	}
-	var rendered *mcfgv1.MachineConfig
+	in := mco.MachineOSBuildInputs{MachineOSConfig: mosc, Pool: p}
+	if cm != nil {
+		in.OSImageURL = &images
+	}
 	if d.Profile.MOSBHashFromRenderedMachineConfig {
 		var mc mcfgv1.MachineConfig
 		ok, err := c.getCluster(ctx, GVRMachineConfig, cfg.Name, ItemMachineConfigs, &mc)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			st.PredictNote = fmt.Sprintf("rendered MachineConfig %s does not exist (OpenShift %s hashes its images)", cfg.Name, d.Profile.Version)
-			return nil
+		if ok {
+			in.Rendered = &mc
 		}
-		rendered = &mc
-	} else if cm == nil {
-		st.PredictNote = fmt.Sprintf("no ConfigMap %s/%s (OpenShift %s hashes it)", MCONamespace, OSImageURLName, d.Profile.Version)
+	}
+	// The operator's own refusals (a missing ConfigMap or rendered config,
+	// a rendered config without the annotations 4.22 requires) are why it
+	// names no build: say so instead of a name.
+	name, err := mco.MachineOSBuildName(d.Profile, in)
+	if errors.Is(err, mco.ErrNoMachineOSBuild) {
+		st.PredictNote = err.Error()
 		return nil
 	}
-	tag, err := mco.ImageTag(mosc.Name, cfg, mosc.Spec, mco.MOSBHashImages(d.Profile, rendered, images))
 	if err != nil {
 		return err
 	}
-	st.PredictedBuild = tag
+	st.PredictedBuild = name
 	return nil
 }
 
