@@ -13,6 +13,7 @@ import (
 	"github.com/containers/image/v5/types"
 
 	"github.com/ocl-build/ocl-build/internal/regretry"
+	"github.com/ocl-build/ocl-build/pkg/registry"
 )
 
 // Registry reads are retried and watched. containers/image resumes a
@@ -51,6 +52,9 @@ func (im *Image) final(err error, n int) error {
 	if im.registry == "" {
 		return err
 	}
+	if gerr := im.guard.Err(); gerr != nil {
+		err = gerr
+	}
 	return im.reg.Describe("", im.registry, err, n)
 }
 
@@ -65,6 +69,9 @@ func (im *Image) from() string {
 // again reports whether failed attempt number attempt (0-based) of what
 // gets another one, announcing it and waiting its backoff first.
 func (im *Image) again(ctx context.Context, attempt int, what string, err error) bool {
+	if im.guard.Err() != nil {
+		return false // a refused redirect is refused again
+	}
 	var notice regretry.Notice
 	if im.onRetry != nil {
 		notice = func(err error, wait time.Duration, n, of int) { im.onRetry(what, err, wait, n, of) }
@@ -85,6 +92,7 @@ func (im *Image) openContainer(ctx context.Context, ir types.ImageReference, opt
 	im.done = done
 	if im.registry != "" {
 		opts.Registry.WarnPlainHTTP(ctx, sys, im.registry)
+		im.guard = registry.NewRedirectGuard(ctx, sys, ir)
 	}
 	what := "reading the manifest and config" + im.from()
 	for attempt := 0; ; attempt++ {
@@ -102,7 +110,7 @@ func (im *Image) openContainer(ctx context.Context, ir types.ImageReference, opt
 // openSource is one attempt of openContainer. The metadata it reads is
 // small, so its watchdog counts from the start of the attempt to its end.
 func (im *Image) openSource(ctx context.Context, ir types.ImageReference, sys *types.SystemContext) (err error) {
-	actx, wd := regretry.NewWatchdog(ctx, im.stall)
+	actx, wd := regretry.NewWatchdog(im.guard.Context(ctx), im.stall)
 	wd.Kick()
 	defer func() {
 		if wd.Stop() && err != nil && ctx.Err() == nil {
@@ -187,7 +195,7 @@ func (b *blobReader) open() error {
 }
 
 func (b *blobReader) try() error {
-	actx, wd := regretry.NewWatchdog(b.ctx, b.im.stall)
+	actx, wd := regretry.NewWatchdog(b.im.guard.Context(b.ctx), b.im.stall)
 	wd.SetFloor(b.im.floor)
 	wd.Kick()
 	rc, _, err := b.im.src.GetBlob(actx, b.info, none.NoCache)

@@ -135,6 +135,9 @@ type Image struct {
 	stall    time.Duration
 	floor    int64
 	onRetry  RetryNotice
+	// guard refuses redirects that would carry the credentials to another
+	// scheme or port (registry.RedirectGuard); nil for local images.
+	guard *registry.RedirectGuard
 }
 
 // Error names the image a failure is about, so the CLI can print one line.

@@ -97,10 +97,11 @@ func (o Options) Copy(ctx context.Context, pc *signature.PolicyContext, dst, src
 		ProgressInterval: 500 * time.Millisecond,
 	}
 	res := &CopyResult{}
+	guard := NewRedirectGuard(ctx, t.Sys, src, dst)
 	var err error
 	for attempt := 0; ; attempt++ {
 		res.Attempts = attempt + 1
-		actx, settle := watch.Attempt(ctx)
+		actx, settle := watch.Attempt(guard.Context(ctx))
 		err = nil // each attempt starts afresh
 		if t.Check != nil {
 			err = t.Check(actx)
@@ -110,6 +111,10 @@ func (o Options) Copy(ctx context.Context, pc *signature.PolicyContext, dst, src
 		}
 		if err = settle(err); err == nil {
 			return res, nil
+		}
+		if gerr := guard.Err(); gerr != nil {
+			err = gerr // a refused redirect is not retried
+			break
 		}
 		if !o.Retry.Retry(ctx, attempt, err, notice) {
 			break

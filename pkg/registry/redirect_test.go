@@ -3,6 +3,8 @@ package registry_test
 import (
 	"context"
 	"encoding/base64"
+	"errors"
+	"net"
 	"encoding/pem"
 	"io"
 	"log"
@@ -20,7 +22,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	ggcrlayout "github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+	ggcrtypes "github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/ocl-build/ocl-build/internal/regretry"
@@ -60,17 +66,22 @@ type redirectWorld struct {
 	plainSrv  *httptest.Server
 	other     *blobHost
 	otherSrv  *httptest.Server
+	cdn       *blobHost        // on 127.0.0.2: another host, as a CDN would be
+	cdnSrv    *httptest.Server // TLS
+	cdnPlain  *httptest.Server // plain HTTP, same handler
 	certDir   string
 	authFile  string
 	imageRef  string
-	redirectT string // "plain" or "other"
+	redirectT string // "plain", "other", "cdn" (https) or "cdn-plain"; "upload-plain" for pushes
+	// bearer: the registry wants a token from tokenSrv, on another port of
+	// the same host (a realm the guard must allow).
+	bearer   bool
+	tokenSrv *httptest.Server
+	tokens   int
 }
 
-// redirectGap: containers/image v5.34 builds its own http.Client with no
-// CheckRedirect and offers no hook to set one; carrying a patched copy of
-// that library in this repository is not allowed (no copied code), so the
-// fix is open (issue 17). These tests state the wanted behaviour.
-const redirectGap = "open gap (issue 17): containers/image v5.34 gives no redirect hook; credentials may follow a same-host redirect to another scheme/port"
+const token = "redirect-test-token"
+
 
 func newRedirectWorld(t *testing.T) *redirectWorld {
 	t.Helper()
@@ -82,19 +93,41 @@ func newRedirectWorld(t *testing.T) *redirectWorld {
 	w.other = &blobHost{upstream: inner}
 	w.otherSrv = httptest.NewTLSServer(w.other)
 	t.Cleanup(w.otherSrv.Close)
+	w.cdn = &blobHost{upstream: inner}
+	w.cdnSrv = serveOn(t, "127.0.0.2:0", w.cdn, true)
+	w.cdnPlain = serveOn(t, "127.0.0.2:0", w.cdn, false)
+	w.tokenSrv = httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
+			http.Error(rw, "bad credentials", http.StatusUnauthorized)
+			return
+		}
+		w.tokens++
+		rw.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(rw, `{"token":"`+token+`"}`)
+	}))
+	t.Cleanup(w.tokenSrv.Close)
 	w.reg = httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		u, p, ok := r.BasicAuth()
-		if !ok || u != user || p != pass {
+		if w.bearer {
+			if r.Header.Get("Authorization") != "Bearer "+token {
+				rw.Header().Set("WWW-Authenticate", `Bearer realm="`+w.tokenSrv.URL+`/token",service="redirect-test"`)
+				http.Error(rw, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+				return
+			}
+		} else if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
 			rw.Header().Set("WWW-Authenticate", `Basic realm="redirect-test"`)
 			http.Error(rw, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
 			return
 		}
-		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:") {
-			target := w.plainSrv.URL
-			if w.redirectT == "other" {
-				target = w.otherSrv.URL
-			}
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:") && w.redirectT != "none" {
+			target := map[string]string{"plain": w.plainSrv.URL, "other": w.otherSrv.URL, "cdn": w.cdnSrv.URL, "cdn-plain": w.cdnPlain.URL}[w.redirectT]
 			http.Redirect(rw, r, target+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/blobs/uploads/") && w.redirectT == "upload-plain" {
+			// The upload continues on plain HTTP, same host: the
+			// library would PATCH/PUT there with the credentials.
+			rw.Header().Set("Location", w.plainSrv.URL+r.URL.Path+"session-1")
+			rw.WriteHeader(http.StatusAccepted)
 			return
 		}
 		inner.ServeHTTP(rw, r)
@@ -165,64 +198,188 @@ func (w *redirectWorld) pull(t *testing.T, o registry.Options) error {
 	return err
 }
 
-// A registry that redirects a blob GET from https to http on the same host
-// (where Go would copy the Authorization header): refused outright when
-// the registry is not insecure, so no request reaches the plain port.
-func TestRedirectToPlainHTTPRefused(t *testing.T) {
-	t.Skip(redirectGap)
-	w := newRedirectWorld(t)
-	err := w.pull(t, registry.Options{})
-	if err == nil {
-		t.Fatal("a blob redirected from https to http was followed for a verified registry")
+// push copies an image from an OCI layout to the registry with
+// registry.Options.Copy.
+func (w *redirectWorld) push(t *testing.T, o registry.Options) error {
+	t.Helper()
+	o.AuthFile, o.CertDir = w.authFile, w.certDir
+	o.Retry = regretry.Policy{Retries: -1}
+	sys, done, err := o.SystemContext()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(err.Error(), "refusing a redirect from https://") {
+	defer done()
+	tmp := t.TempDir()
+	l, err := random.Layer(32<<10, ggcrtypes.OCILayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(mutate.ConfigMediaType(mutate.MediaType(empty.Image, ggcrtypes.OCIManifestSchema1), ggcrtypes.OCIConfigJSON), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "oci")
+	lp, err := ggcrlayout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lp.AppendImage(img, ggcrlayout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "v1"})); err != nil {
+		t.Fatal(err)
+	}
+	policy, err := sigpolicy.Path("", tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := sigpolicy.Context(policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Destroy()
+	src, err := layout.ParseReference(dir + ":v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(w.reg.URL, "https://")
+	dst, err := docker.ParseReference("//" + host + "/ocl/pushed:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = o.Copy(context.Background(), pc, dst, src, registry.Transfer{Where: "push to " + host, Host: host, Sys: sys})
+	return err
+}
+
+// serveOn starts h on addr (another loopback address is another host).
+func serveOn(t *testing.T, addr string, h http.Handler, useTLS bool) *httptest.Server {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("listening on %s: %v", addr, err)
+	}
+	s := httptest.NewUnstartedServer(h)
+	s.Listener.Close()
+	s.Listener = l
+	if useTLS {
+		s.StartTLS()
+	} else {
+		s.Start()
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// refused checks a pull the guard stopped: the error says so, in one
+// attempt, without a query string, and the redirect target got nothing.
+func refused(t *testing.T, err error, target *blobHost) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("the redirect was followed")
+	}
+	if !errors.Is(err, registry.ErrRedirectRefused) || !strings.Contains(err.Error(), "refusing a redirect from https://") {
 		t.Errorf("error %q does not say the redirect was refused", err)
 	}
-	if strings.Contains(err.Error(), "?") {
-		t.Errorf("error quotes a query string: %q", err)
+	if strings.Contains(err.Error(), "?") || strings.Contains(err.Error(), "closed network connection") {
+		t.Errorf("error quotes a query string or the closed connection: %q", err)
 	}
-	if log := w.plain.log(); len(log) != 0 {
-		t.Errorf("the plain-HTTP server got %d requests (Authorization %q)", len(log), log)
+	if !strings.Contains(err.Error(), "(1 attempt)") {
+		t.Errorf("a refused redirect was retried: %q", err)
+	}
+	if log := target.log(); len(log) != 0 {
+		t.Errorf("the redirect target got %d requests (Authorization %q)", len(log), log)
 	}
 }
 
-// With the registry allowed insecure (--tls-verify=false) the redirect is
-// followed, but the credentials stay behind: the plain-HTTP server logs
-// every Authorization header it receives, and there is none.
-func TestRedirectToPlainHTTPInsecureCarriesNoCredentials(t *testing.T) {
-	t.Skip(redirectGap)
+// https → http on the same host (where Go would copy the Authorization
+// header): refused for a verified registry; no request reaches the plain
+// port.
+func TestRedirectToPlainHTTPRefused(t *testing.T) {
 	w := newRedirectWorld(t)
-	if err := w.pull(t, registry.Options{TLSVerify: types.OptionalBoolFalse}); err != nil {
-		t.Fatalf("pull through an allowed redirect: %v", err)
-	}
-	log := w.plain.log()
-	if len(log) < 2 {
-		t.Fatalf("the plain-HTTP server saw %d requests, want the 2 layers (the redirect was not exercised)", len(log))
-	}
-	for i, a := range log {
-		if a != "" {
-			t.Errorf("request %d to http:// carried Authorization (%d bytes)", i, len(a))
-		}
-	}
+	refused(t, w.pull(t, registry.Options{}), w.plain)
 }
 
-// https to https on another port of the same host: followed, without the
-// credentials (Go would copy them: same host name).
-func TestRedirectToOtherPortCarriesNoCredentials(t *testing.T) {
-	t.Skip(redirectGap)
+// The registry allowed insecure (--tls-verify=false): the plain port of
+// the same host is still another port, which Go would send the credentials
+// to; refused too, since the header cannot be dropped from outside
+// containers/image.
+func TestRedirectToPlainHTTPInsecureRefused(t *testing.T) {
+	w := newRedirectWorld(t)
+	refused(t, w.pull(t, registry.Options{TLSVerify: types.OptionalBoolFalse}), w.plain)
+}
+
+// https → https on another port of the same host: refused (Go would copy
+// the credentials: same host name).
+func TestRedirectToOtherPortRefused(t *testing.T) {
 	w := newRedirectWorld(t)
 	w.redirectT = "other"
+	refused(t, w.pull(t, registry.Options{}), w.other)
+}
+
+// https → http on another host: a downgrade, refused for a verified
+// registry even though Go would send no credentials there.
+func TestRedirectDowngradeToOtherHostRefused(t *testing.T) {
+	w := newRedirectWorld(t)
+	w.redirectT = "cdn-plain"
+	refused(t, w.pull(t, registry.Options{}), w.cdn)
+}
+
+// The controls: a redirect to another host (blobs on a CDN) is followed,
+// and the blob host logs no Authorization header; over plain HTTP when the
+// user allowed the registry to be insecure, over TLS otherwise (its test
+// certificate is not valid for 127.0.0.2, hence --tls-verify=false there
+// too).
+func TestRedirectToOtherHostFollowedWithoutCredentials(t *testing.T) {
+	for _, target := range []string{"cdn", "cdn-plain"} {
+		t.Run(target, func(t *testing.T) {
+			w := newRedirectWorld(t)
+			w.redirectT = target
+			if err := w.pull(t, registry.Options{TLSVerify: types.OptionalBoolFalse}); err != nil {
+				t.Fatalf("pull through a redirect to another host: %v", err)
+			}
+			log := w.cdn.log()
+			if len(log) < 2 {
+				t.Fatalf("the other host saw %d requests, want the 2 layers (the redirect was not exercised)", len(log))
+			}
+			for i, a := range log {
+				if a != "" {
+					t.Errorf("request %d to the other host carried Authorization (%d bytes)", i, len(a))
+				}
+			}
+		})
+	}
+}
+
+// A push whose upload the registry continues on plain HTTP at the same
+// host (Location: http://…): refused before the PATCH carries the
+// credentials.
+func TestPushUploadRedirectToPlainHTTPRefused(t *testing.T) {
+	w := newRedirectWorld(t)
+	w.redirectT = "upload-plain"
+	refused(t, w.push(t, registry.Options{}), w.plain)
+}
+
+// Token auth whose realm is another port of the same host (a registry and
+// its token service side by side): the guard learns the realm from the
+// registry's challenge and lets the credentials go there, as they must.
+func TestBearerRealmOnOtherPortAllowed(t *testing.T) {
+	w := newRedirectWorld(t)
+	w.bearer, w.redirectT = true, "none"
 	if err := w.pull(t, registry.Options{}); err != nil {
-		t.Fatalf("pull through a redirect to another port: %v", err)
+		t.Fatalf("pull with a token realm on another port: %v", err)
 	}
-	log := w.other.log()
-	if len(log) < 2 {
-		t.Fatalf("the other server saw %d requests, want the 2 layers", len(log))
+	if w.tokens == 0 {
+		t.Error("no token was fetched: the realm was not exercised")
 	}
-	for i, a := range log {
-		if a != "" {
-			t.Errorf("request %d to another port carried Authorization (%d bytes)", i, len(a))
-		}
+	if err := w.push(t, registry.Options{}); err != nil {
+		t.Fatalf("push with a token realm on another port: %v", err)
+	}
+}
+
+// Without a redirect nothing changes: the registry's own requests pass the
+// guard (the direct pull is the baseline of the tests above).
+func TestNoRedirectUnaffected(t *testing.T) {
+	w := newRedirectWorld(t)
+	w.redirectT = "none"
+	if err := w.pull(t, registry.Options{}); err != nil {
+		t.Fatalf("plain pull under the guard: %v", err)
 	}
 }
 
