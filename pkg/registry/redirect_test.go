@@ -3,11 +3,11 @@ package registry_test
 import (
 	"context"
 	"encoding/base64"
-	"errors"
-	"net"
 	"encoding/pem"
+	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,8 +26,8 @@ import (
 	ggcrlayout "github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
-	ggcrtypes "github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	ggcrtypes "github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/ocl-build/ocl-build/internal/regretry"
 	"github.com/ocl-build/ocl-build/internal/sigpolicy"
@@ -81,7 +81,6 @@ type redirectWorld struct {
 }
 
 const token = "redirect-test-token"
-
 
 func newRedirectWorld(t *testing.T) *redirectWorld {
 	t.Helper()
