@@ -1,6 +1,7 @@
 package build
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,6 +91,25 @@ func TestIsFrom(t *testing.T) {
 	for in, want := range map[string]bool{"FROM quay.io/x AS base": true, "from x": true, "  FROM x": true, "RUN echo FROM x": false, "FROMAGE": false, "": false} {
 		if isFrom(in) != want {
 			t.Errorf("isFrom(%q) = %v", in, !want)
+		}
+	}
+}
+
+// Check refuses the values Build would refuse, without a store or network.
+func TestOptionsCheck(t *testing.T) {
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{}, ""},
+		{Options{Pull: PullNever, Store: StoreOptions{Driver: DriverVFS}}, ""},
+		{Options{Pull: "sometimes"}, `pull policy "sometimes": want missing, always, never or newer`},
+		{Options{Store: StoreOptions{Driver: "btrfs"}}, `storage driver "btrfs" (from --storage-driver): ocl-build builds with "overlay" or "vfs"`},
+		{Options{Store: StoreOptions{Driver: DriverOverlay, Options: []string{"mountopt"}}}, `storage option "mountopt": want NAME=VALUE (e.g. overlay.mount_program=PATH)`},
+	} {
+		err := c.o.Check()
+		if got := fmt.Sprint(err); (c.want == "" && err != nil) || (c.want != "" && got != c.want) {
+			t.Errorf("Check(%+v) = %v, want %q", c.o, err, c.want)
 		}
 	}
 }
