@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/ocl-build/ocl-build/internal/fixture"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/findings"
 	"github.com/ocl-build/ocl-build/pkg/manifests"
@@ -88,29 +89,12 @@ func TestPreflightInputsAndLintStop(t *testing.T) {
 // exit 2, naming it).
 func TestPreflightMOSCLinesAndConfig(t *testing.T) {
 	dir := t.TempDir()
-	mosc := bldWriteFile(t, dir, "mosc.yaml", `apiVersion: machineconfiguration.openshift.io/v1
-kind: MachineOSConfig
-metadata:
-  name: worker
-spec:
-  machineConfigPool:
-    name: worker
-  imageBuilder:
-    imageBuilderType: Job
-  renderedImagePushSecret:
-    name: push-secret
-  renderedImagePushSpec: registry.example.com/x/y:v1
-  containerFile:
-  - containerfileArch: NoArch
-    content: |-
-      FROM configs AS final
-      COPY ./motd /etc/motd
-`)
+	mosc := bldWriteFile(t, dir, "mosc.yaml", testutil.MachineOSConfigYAML("worker", "registry.example.com/x/y:v1", "FROM configs AS final\nCOPY ./motd /etc/motd\n"))
 	report := filepath.Join(dir, "r.json")
 	args := []string{"preflight", "--mosc", mosc, "--base-image", "127.0.0.1:1/none/rhcos:x", "--report", report}
 	code, _, errOut := runCLI(t, "", args...)
 	r := pfReadReport(t, report)
-	if code != exitFindings || len(r.Lint) == 0 || r.Lint[0].Rule != "OCL104" || r.Lint[0].File != mosc || r.Lint[0].Line != 17 {
+	if code != exitFindings || len(r.Lint) == 0 || r.Lint[0].Rule != "OCL104" || r.Lint[0].File != mosc || r.Lint[0].Line != testutil.MOSCContentLine+1 {
 		t.Fatalf("code %d lint %+v\n%s", code, r.Lint, errOut)
 	}
 	cfg := bldWriteFile(t, dir, "cfg.yaml", "ignored: [OCL104]\n")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"github.com/ocl-build/ocl-build/pkg/baseimage"
 	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/findings"
@@ -357,23 +358,7 @@ func TestPipelineBaseFollowsDefaultStream(t *testing.T) {
 // caller), lint checks those documents, not Render.Containerfile, and its
 // findings carry the YAML file's own lines.
 func TestPipelineLintsGivenDocuments(t *testing.T) {
-	y := `apiVersion: machineconfiguration.openshift.io/v1
-kind: MachineOSConfig
-metadata:
-  name: worker-automount
-spec:
-  machineConfigPool:
-    name: worker-automount
-  imageBuilder:
-    imageBuilderType: Job
-  renderedImagePushSecret:
-    name: push-secret
-  renderedImagePushSpec: registry.example.com/ocl/worker-automount:latest
-  containerFile:
-  - content: |-
-      FROM configs AS final
-      COPY ./x /x
-`
+	y := testutil.MachineOSConfigYAML("worker-automount", "registry.example.com/ocl/worker-automount:latest", "FROM configs AS final\nCOPY ./x /x\n")
 	docs, err := kubedoc.Parse("mosc.yaml", []byte(y))
 	if err != nil {
 		t.Fatal(err)
@@ -391,7 +376,7 @@ spec:
 			got = append(got, fmt.Sprintf("%s:%d %s", f.File, f.Line, f.Rule))
 		}
 	}
-	if !slices.Contains(got, "mosc.yaml:16 OCL104") || len(be.calls) != 0 || rep.Status != StatusFindings {
+	if want := fmt.Sprintf("mosc.yaml:%d OCL104", testutil.MOSCContentLine+1); !slices.Contains(got, want) || len(be.calls) != 0 || rep.Status != StatusFindings {
 		t.Errorf("lint of the given documents: errors %v, calls %v, status %s", got, be.calls, rep.Status)
 	}
 }
