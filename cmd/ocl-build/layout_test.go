@@ -7,7 +7,6 @@ import (
 
 	istorage "github.com/containers/image/v5/storage"
 
-	"github.com/ocl-build/ocl-build/internal/fixture"
 	"github.com/ocl-build/ocl-build/pkg/build"
 )
 
@@ -15,11 +14,7 @@ import (
 // base. Content without FROM runs in the configs stage, so the image is the
 // base's layers plus one.
 func TestBuildClusterLayout(t *testing.T) {
-	bldNeedRoot(t)
-	if testing.Short() {
-		t.Skip("needs the fixture world (slow); not in -short")
-	}
-	w := fixture.Start(t)
+	w := e2eWorld(t)
 	dir := t.TempDir()
 	cf := bldWriteFile(t, dir, "Containerfile", "RUN echo one > /etc/one\nRUN echo two > /etc/two\nRUN echo three > /etc/three\n")
 	so, store := bldStoreFlags(t, build.DriverOverlay)

@@ -125,11 +125,7 @@ func pfWrongPushSecret(t *testing.T, w *fixture.World, dir string) string {
 // validates; the fallback MachineConfig names the digest. Then a wrong push
 // password (clear error, nothing written), then the OCPBUGS-56648 guard.
 func TestPreflightAgainstFixture(t *testing.T) {
-	bldNeedRoot(t)
-	if testing.Short() {
-		t.Skip("e2e preflight against the fixture world (make test runs it)")
-	}
-	w := fixture.Start(t)
+	w := e2eWorld(t)
 	dir := t.TempDir()
 	_, storeFlags := bldStoreFlags(t, build.DriverOverlay)
 	pushImage := w.PushRegistry + "/" + fixture.PushRepoPath + ":preflight-test"

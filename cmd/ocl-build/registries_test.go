@@ -37,11 +37,7 @@ spec:
 // cluster's mirror serves the base when the primary is unreachable, a
 // blocked registry and a rejecting policy fail here as there.
 func TestBuildWithClusterRegistries(t *testing.T) {
-	bldNeedRoot(t)
-	if testing.Short() {
-		t.Skip("needs the fixture world (slow); not in -short")
-	}
-	w := fixture.Start(t)
+	w := e2eWorld(t)
 	dir := t.TempDir()
 	cf := bldWriteFile(t, dir, "Containerfile", "FROM configs AS final\nRUN echo layered > /etc/ocl-build-mirror-test\n")
 	// The base by digest on a registry that does not resolve (quay.invalid),
