@@ -168,38 +168,20 @@ func newRedirectWorld(t *testing.T) *redirectWorld {
 // path of every pull and push.
 func (w *redirectWorld) pull(t *testing.T, o registry.Options) error {
 	t.Helper()
-	o.AuthFile, o.CertDir = w.authFile, w.certDir
-	o.Retry = regretry.Policy{Retries: -1}
-	sys, done, err := o.SystemContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer done()
-	tmp := t.TempDir()
-	policy, err := sigpolicy.Path("", tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := sigpolicy.Context(policy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Destroy()
 	src, err := docker.ParseReference("//" + w.imageRef)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst, err := layout.ParseReference(filepath.Join(tmp, "oci") + ":v1")
+	dst, err := layout.ParseReference(filepath.Join(t.TempDir(), "oci") + ":v1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = o.Copy(context.Background(), pc, dst, src, registry.Transfer{Where: "pulling " + w.imageRef, Host: strings.TrimPrefix(w.reg.URL, "https://"), Sys: sys})
-	return err
+	return w.copy(t, o, src, dst, "pulling "+w.imageRef)
 }
 
-// push copies an image from an OCI layout to the registry with
-// registry.Options.Copy.
-func (w *redirectWorld) push(t *testing.T, o registry.Options) error {
+// copy runs registry.Options.Copy with the world's credentials and CA,
+// without retries.
+func (w *redirectWorld) copy(t *testing.T, o registry.Options, src, dst types.ImageReference, where string) error {
 	t.Helper()
 	o.AuthFile, o.CertDir = w.authFile, w.certDir
 	o.Retry = regretry.Policy{Retries: -1}
@@ -208,24 +190,7 @@ func (w *redirectWorld) push(t *testing.T, o registry.Options) error {
 		t.Fatal(err)
 	}
 	defer done()
-	tmp := t.TempDir()
-	l, err := random.Layer(32<<10, ggcrtypes.OCILayer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(mutate.ConfigMediaType(mutate.MediaType(empty.Image, ggcrtypes.OCIManifestSchema1), ggcrtypes.OCIConfigJSON), l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(tmp, "oci")
-	lp, err := ggcrlayout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lp.AppendImage(img, ggcrlayout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "v1"})); err != nil {
-		t.Fatal(err)
-	}
-	policy, err := sigpolicy.Path("", tmp)
+	policy, err := sigpolicy.Path("", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,6 +199,30 @@ func (w *redirectWorld) push(t *testing.T, o registry.Options) error {
 		t.Fatal(err)
 	}
 	defer pc.Destroy()
+	_, err = o.Copy(context.Background(), pc, dst, src, registry.Transfer{Where: where, Host: strings.TrimPrefix(w.reg.URL, "https://"), Sys: sys})
+	return err
+}
+
+// push copies an image from an OCI layout to the registry with
+// registry.Options.Copy.
+func (w *redirectWorld) push(t *testing.T, o registry.Options) error {
+	t.Helper()
+	l, err := random.Layer(32<<10, ggcrtypes.OCILayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(mutate.ConfigMediaType(mutate.MediaType(empty.Image, ggcrtypes.OCIManifestSchema1), ggcrtypes.OCIConfigJSON), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "oci")
+	lp, err := ggcrlayout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lp.AppendImage(img, ggcrlayout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "v1"})); err != nil {
+		t.Fatal(err)
+	}
 	src, err := layout.ParseReference(dir + ":v1")
 	if err != nil {
 		t.Fatal(err)
@@ -243,8 +232,7 @@ func (w *redirectWorld) push(t *testing.T, o registry.Options) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = o.Copy(context.Background(), pc, dst, src, registry.Transfer{Where: "push to " + host, Host: host, Sys: sys})
-	return err
+	return w.copy(t, o, src, dst, "push to "+host)
 }
 
 // serveOn starts h on addr (another loopback address is another host).

@@ -50,35 +50,6 @@ func TestPodmanSeesWhatBuildMade(t *testing.T) {
 		t.Errorf("overlay directories beside storage.conf's vfs ones: %v", m)
 	}
 
-	cmd := exec.Command(podman, "images", "--format", "json")
-	cmd.Env = append(os.Environ(), "CONTAINERS_STORAGE_CONF="+conf)
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		t.Fatalf("podman images: %v\n%s", err, stderr)
-	}
-	var images []struct {
-		ID    string   `json:"Id"`
-		Names []string `json:"Names"`
-	}
-	if err := json.Unmarshal(out, &images); err != nil {
-		t.Fatalf("podman images output: %v\n%s", err, out)
-	}
-	found := false
-	for _, im := range images {
-		if im.ID == id {
-			found = true
-			if !contains(im.Names, tag) {
-				t.Errorf("podman lists %s as %v, want the name %s", id[:12], im.Names, tag)
-			}
-		}
-	}
-	if !found {
-		t.Errorf("podman images does not list %s:\n%s", id[:12], out)
-	}
 	pm := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(podman, args...)
@@ -92,6 +63,26 @@ func TestPodmanSeesWhatBuildMade(t *testing.T) {
 			t.Fatalf("podman %v: %v\n%s", args, err, stderr)
 		}
 		return strings.TrimSpace(string(out))
+	}
+	out := pm("images", "--format", "json")
+	var images []struct {
+		ID    string   `json:"Id"`
+		Names []string `json:"Names"`
+	}
+	if err := json.Unmarshal([]byte(out), &images); err != nil {
+		t.Fatalf("podman images output: %v\n%s", err, out)
+	}
+	found := false
+	for _, im := range images {
+		if im.ID == id {
+			found = true
+			if !contains(im.Names, tag) {
+				t.Errorf("podman lists %s as %v, want the name %s", id[:12], im.Names, tag)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("podman images does not list %s:\n%s", id[:12], out)
 	}
 	if got := pm("image", "inspect", "--format", "{{.Labels.machineconfigpool}}", tag); got != "worker" {
 		t.Errorf("podman image inspect: label machineconfigpool %q, want worker", got)
