@@ -50,6 +50,10 @@ const (
 	// then one byte every StallFor (default 1 s) until the client leaves:
 	// data keeps moving, too slowly to ever finish.
 	Trickle
+	// Redirect answers 307 to Location followed by the request's path,
+	// without asking the upstream (a hostile registry sending blobs
+	// elsewhere).
+	Redirect
 )
 
 func (k Kind) String() string {
@@ -66,6 +70,8 @@ func (k Kind) String() string {
 		return "corrupt"
 	case Trickle:
 		return "trickle"
+	case Redirect:
+		return "redirect"
 	}
 	return "kind" + strconv.Itoa(int(k))
 }
@@ -93,6 +99,8 @@ type Rule struct {
 	// persistent fault).
 	Skip, Times int
 	StallFor    time.Duration
+	// Location for Redirect: scheme://host:port the request is sent to.
+	Location string
 
 	re   *regexp.Regexp
 	seen int // matching requests so far
@@ -323,6 +331,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		// The body registries send, so clients parse it as they would.
 		fmt.Fprintf(w, `{"errors":[{"code":%q,"message":"faultproxy: injected %d"}]}`, errCode(rule.Code), rule.Code)
 		ev.Status = rule.Code
+		return
+	case rule != nil && rule.Kind == Redirect:
+		w.Header().Set("Location", strings.TrimSuffix(rule.Location, "/")+r.URL.Path)
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		ev.Status = http.StatusTemporaryRedirect
 		return
 	case rule != nil && rule.Kind == Stall && rule.AfterBytes == 0:
 		if !p.stall(r.Context(), rule.StallFor) {

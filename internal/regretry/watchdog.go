@@ -49,9 +49,9 @@ type Watchdog struct {
 	floor   int64
 	started bool // the window runs from the first byte: time before it is the no-data countdown's
 	active  time.Duration
-	since  time.Time
-	bytes  int64
-	slow   *StallError // set when the floor ended the attempt
+	since   time.Time
+	bytes   int64
+	slow    *StallError // set when the floor ended the attempt
 }
 
 // NewWatchdog returns the attempt's context and its watchdog, not yet

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -272,4 +274,65 @@ func TestRpmdiffInterrupted(t *testing.T) {
 		t.Errorf("left in TMPDIR after SIGINT: %v", l)
 	}
 	noSecrets(t, "stderr", pr.errText())
+}
+
+// A registry (the fault proxy in front of the fixture) that redirects every
+// blob GET to plain HTTP on its own host: build's pull, rpmdiff and inspect
+// all refuse, in one attempt, and the plain listener, which logs each
+// request's Authorization header, gets no request at all.
+func TestRedirectedBlobRefusedEverywhere(t *testing.T) {
+	needWorld(t)
+	var mu sync.Mutex
+	var got []string
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.NotFound(w, r)
+	}))
+	defer plain.Close()
+	p := proxy(t, world.ReleaseRegistry)
+	_ = p.SetRules(faultproxy.Rule{Name: "307-to-http", Method: "GET", Path: `/blobs/sha256:`, Kind: faultproxy.Redirect, Location: plain.URL})
+	img := p.ref(world.BaseImage)
+	reg := []string{"--authfile", p.authFile, "--cert-dir", p.certDir}
+	cf := containerfile(t, "LABEL io.ocl-build.test=redirect\n")
+	for name, args := range map[string][]string{
+		"rpmdiff": append([]string{"rpmdiff", "docker://" + img, "docker://" + img}, reg...),
+		"inspect": append([]string{"inspect", "docker://" + img}, reg...),
+		"build":   buildArgs(p, newStore(t), cf, "localhost/ocl-reliability/redirect:latest"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := run(t, runOpts{env: []string{"OCL_BUILD_NO_CACHE_WARN=1"}}, args...)
+			if r.code != 2 || !strings.Contains(r.stderr, "refusing a redirect from https://"+p.Addr()+" to http://127.0.0.1:") {
+				t.Errorf("want exit 2 refusing the redirect:\n%s", tail(r.String(), 3000))
+			}
+			if strings.Contains(r.stderr, "attempts)") {
+				t.Errorf("a refused redirect was retried:\n%s", tail(r.stderr, 2000))
+			}
+		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 0 {
+		t.Errorf("the plain-HTTP listener got %d requests (with Authorization: %v)", len(got), nonEmpty(got))
+	}
+	var redirects int
+	for _, e := range p.Events() {
+		if e.Rule == "307-to-http" {
+			redirects++
+		}
+	}
+	if redirects < 3 {
+		t.Errorf("the proxy redirected %d blob GETs, want one per command at least", redirects)
+	}
+}
+
+func nonEmpty(list []string) int {
+	n := 0
+	for _, s := range list {
+		if s != "" {
+			n++
+		}
+	}
+	return n
 }
