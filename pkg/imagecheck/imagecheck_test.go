@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -326,5 +327,45 @@ func TestRecompressedBaseLayers(t *testing.T) {
 	}
 	if len(fs) != 1 || fs[0].Rule != RuleUnitNotInBase || !strings.HasPrefix(fs[0].Message, "b.service ") || !strings.Contains(fs[0].Message, "/usr/lib/systemd/system/a.service") {
 		t.Fatalf("findings %+v", fs)
+	}
+}
+
+// legacyTar is a one-file tar whose header has the pre-POSIX type '\x00'
+// (old tar writers), which archive/tar's Writer no longer emits: written
+// as a regular file, then the type byte and checksum patched.
+func legacyTar(t *testing.T, name, body string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg, Format: tar.FormatUSTAR}); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(tw, body)
+	tw.Close()
+	b := buf.Bytes()
+	b[156] = 0 // typeflag
+	copy(b[148:156], "        ")
+	sum := 0
+	for _, c := range b[:512] {
+		sum += int(c)
+	}
+	copy(b[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	return b
+}
+
+// A legacy '\x00' entry is a regular file with its content kept: the tar
+// reader normalises the type, so the tree needs no case of its own.
+func TestLegacyRegularFileType(t *testing.T) {
+	raw := legacyTar(t, "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n")
+	if h, err := tar.NewReader(bytes.NewReader(raw)).Next(); err != nil || h.Typeflag != tar.TypeReg {
+		t.Fatalf("the patched header reads as %v, %v", h, err)
+	}
+	tr, err := TreeFromTars(context.Background(), []io.Reader{bytes.NewReader(raw)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := tr.Nodes["etc/passwd"]
+	if n == nil || !n.IsReg() || string(n.Data) != "root:x:0:0:root:/root:/bin/bash\n" {
+		t.Fatalf("etc/passwd: %+v", n)
 	}
 }
