@@ -370,16 +370,16 @@ func (c *checker) refusalFindings(s *secretDoc) {
 }
 
 func readSecret(d *Document) (*secretDoc, error) {
-	cfg, err := pullsecret.Parse(d.File, d.JSON)
+	// The document as kubedoc read it: its positions are the file's.
+	cfg, err := pullsecret.FromDocument(d)
 	if err != nil {
 		var pe *pullsecret.Error
 		if errors.As(err, &pe) {
-			// pullsecret names data keys as data[KEY]; the index has data.KEY.
-			pos := strings.NewReplacer("data[", "data.", "stringData[", "stringData.", "]", "").Replace(pe.Field)
-			if i := strings.Index(pos, ".auths"); i >= 0 {
-				pos = pos[:i]
+			line := pe.Line
+			if line == 0 {
+				line = d.Line
 			}
-			return nil, &InputError{File: d.File, Line: d.Position(pos).Line, Field: pe.Field, Msg: pe.Msg}
+			return nil, &InputError{File: d.File, Line: line, Field: pe.Field, Msg: pe.Msg}
 		}
 		return nil, &InputError{File: d.File, Line: d.Line, Msg: err.Error()}
 	}

@@ -216,7 +216,14 @@ func parseSecret(file string, data []byte) (*Config, error) {
 	if len(docs) != 1 {
 		return nil, &Error{File: file, Line: docs[1].Line, Msg: fmt.Sprintf("%d objects; a credential file holds one Secret", len(docs))}
 	}
-	d := docs[0]
+	return FromDocument(docs[0])
+}
+
+// FromDocument parses a Secret that kubedoc already read (a manifest
+// file's object, or one from a cluster): errors name d.File, the line
+// where the document has one, and the field.
+func FromDocument(d *kubedoc.Document) (*Config, error) {
+	file := d.File
 	if d.Kind != "Secret" || d.APIVersion != "v1" {
 		return nil, &Error{File: file, Line: d.Position("kind").Line, Field: "kind", Msg: fmt.Sprintf("want a docker config or a v1 Secret, got %s %s", d.APIVersion, d.Kind)}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ocl-build/ocl-build/pkg/findings"
+	"github.com/ocl-build/ocl-build/pkg/kubedoc"
 )
 
 const td = "../../testdata/pullsecrets/"
@@ -310,4 +311,31 @@ func FuzzDockerConfig(f *testing.F) {
 		}
 		_ = Check(c, []string{"quay.io"}, time.Unix(0, 0), DefaultMinValidity)
 	})
+}
+
+// FromDocument takes a Secret kubedoc already read from a file of several
+// objects: no second parse, and errors carry the file's own lines.
+func TestFromDocumentKeepsFileLines(t *testing.T) {
+	src := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n---\n" +
+		"apiVersion: v1\nkind: Secret\nmetadata:\n  name: push\ntype: kubernetes.io/dockerconfigjson\n" +
+		"stringData:\n  .dockerconfigjson: '{\"auths\":{\"quay.io\":{\"auth\":\"!!\"}}}'\n"
+	docs, err := kubedoc.Parse("all.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = FromDocument(docs[1])
+	if err == nil || err.Error() != `all.yaml:12: stringData[.dockerconfigjson].auths["quay.io"].auth: is not base64: illegal base64 data at input byte 0` {
+		t.Fatalf("error %v", err)
+	}
+	good := strings.Replace(src, "!!", base64.StdEncoding.EncodeToString([]byte("u:p")), 1)
+	if docs, err = kubedoc.Parse("all.yaml", []byte(good)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := FromDocument(docs[1])
+	if err != nil || c.Format != FormatSecret || len(c.Registries()) != 1 || c.Registries()[0] != "quay.io" {
+		t.Fatalf("config %+v, error %v", c, err)
+	}
+	if _, err := FromDocument(docs[0]); err == nil || err.Error() != "all.yaml:2: kind: want a docker config or a v1 Secret, got v1 ConfigMap" {
+		t.Fatalf("ConfigMap: %v", err)
+	}
 }
