@@ -52,6 +52,9 @@ type RedirectGuard struct {
 	// another host is the user's choice too.
 	primary     string
 	anyInsecure bool
+	// lookaside: host:port of signature stores registries.d names with a
+	// plain http:// URL: the user's configuration, not a downgrade.
+	lookaside map[string]bool
 }
 
 type portRule struct {
@@ -110,12 +113,19 @@ var realmCache sync.Map // host → string ("" when none)
 // ones go over the network): their registries and mirrors, as sys
 // configures them, and their token realms.
 func NewRedirectGuard(ctx context.Context, sys *types.SystemContext, refs ...types.ImageReference) *RedirectGuard {
-	return newRedirectGuard(ctx, guardEndpoints(sys, refs...))
+	g := newRedirectGuard(ctx, guardEndpoints(sys, refs...))
+	for _, hp := range plainLookasides(sys) {
+		host, port := splitHostPort(hp, "80")
+		for _, ip := range resolve(ctx, host) {
+			g.lookaside[net.JoinHostPort(ip, port)] = true
+		}
+	}
+	return g
 }
 
 // newRedirectGuard resolves the endpoints and their token realms.
 func newRedirectGuard(ctx context.Context, eps []endpoint) *RedirectGuard {
-	g := &RedirectGuard{rules: map[string]*portRule{}}
+	g := &RedirectGuard{rules: map[string]*portRule{}, lookaside: map[string]bool{}}
 	for _, ep := range eps {
 		if g.primary == "" {
 			g.primary = ep.host
@@ -142,20 +152,7 @@ func newRedirectGuard(ctx context.Context, eps []endpoint) *RedirectGuard {
 // allow permits TLS (and, if plain, plain TCP) connections to host's
 // addresses on port, or on the scheme's default ports when port is "".
 func (g *RedirectGuard) allow(ctx context.Context, owner, host, port string, tlsOK, plain bool) {
-	ips := []string{host}
-	if net.ParseIP(host) == nil {
-		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		addrs, err := net.DefaultResolver.LookupIPAddr(rctx, host)
-		cancel()
-		if err != nil {
-			return // unresolvable: nothing can connect to it either
-		}
-		ips = ips[:0]
-		for _, a := range addrs {
-			ips = append(ips, a.IP.String())
-		}
-	}
-	for _, ip := range ips {
+	for _, ip := range resolve(ctx, host) {
 		r := g.rules[ip]
 		if r == nil {
 			r = &portRule{host: owner, tls: map[string]bool{}, plain: map[string]bool{}}
@@ -170,6 +167,25 @@ func (g *RedirectGuard) allow(ctx context.Context, owner, host, port string, tls
 			r.plain[orDefault(port, "80")] = true
 		}
 	}
+}
+
+// resolve is host's addresses (host itself when it is one); none when it
+// does not resolve: nothing can connect to it either.
+func resolve(ctx context.Context, host string) []string {
+	if net.ParseIP(host) != nil {
+		return []string{host}
+	}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupIPAddr(rctx, host)
+	if err != nil {
+		return nil
+	}
+	ips := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		ips = append(ips, a.IP.String())
+	}
+	return ips
 }
 
 func orDefault(port, def string) string {
@@ -269,7 +285,7 @@ func (g *RedirectGuard) gotConn(info httptrace.GotConnInfo) {
 	_, isTLS := c.(*tls.Conn)
 	r := g.rules[ip]
 	switch {
-	case r == nil && (isTLS || g.anyInsecure):
+	case r == nil && (isTLS || g.anyInsecure || g.lookaside[net.JoinHostPort(ip, port)]):
 		// Another host: Go sends it no credentials, and TLS or the
 		// user's choice of plain HTTP covers the rest.
 		return

@@ -77,6 +77,8 @@ type redirectWorld struct {
 	// the same host (a realm the guard must allow).
 	bearer   bool
 	tokenSrv *httptest.Server
+	// registriesD, when set, is the registries.d directory of the copy.
+	registriesD string
 	tokens   int
 }
 
@@ -190,6 +192,7 @@ func (w *redirectWorld) copy(t *testing.T, o registry.Options, src, dst types.Im
 		t.Fatal(err)
 	}
 	defer done()
+	sys.RegistriesDirPath = w.registriesD
 	policy, err := sigpolicy.Path("", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -371,3 +374,40 @@ func TestNoRedirectUnaffected(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// A signature store that registries.d names on plain HTTP is the user's
+// configuration, not a downgrade: the guard lets it through; any other
+// plain-HTTP host stays refused for a verified registry.
+func TestPlainLookasideFromRegistriesD(t *testing.T) {
+	dir := t.TempDir()
+	conf := "default-docker:\n  lookaside: http://127.0.0.3:8081/sigs\ndocker:\n  quay.io/ns:\n    sigstore: https://secure.example/sigs\n  registry.example:\n    lookaside-staging: http://127.0.0.4/staging\n"
+	if err := os.WriteFile(filepath.Join(dir, "sigs.yaml"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sys := &types.SystemContext{RegistriesDirPath: dir}
+	got := registry.PlainLookasides(sys)
+	if want := []string{"127.0.0.3:8081", "127.0.0.4"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("plain lookasides %v, want %v", got, want)
+	}
+}
+
+// The same downgrade to another host, when registries.d names that host as
+// a plain-HTTP signature store: the user's configuration, let through (and
+// Go sends it no credentials).
+func TestPlainLookasideHostAllowed(t *testing.T) {
+	w := newRedirectWorld(t)
+	w.redirectT = "cdn-plain"
+	w.registriesD = t.TempDir()
+	conf := "default-docker:\n  lookaside: " + w.cdnPlain.URL + "/sigs\n"
+	if err := os.WriteFile(filepath.Join(w.registriesD, "sigs.yaml"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.pull(t, registry.Options{}); err != nil {
+		t.Fatalf("pull with a plain-HTTP lookaside host: %v", err)
+	}
+	for i, a := range w.cdn.log() {
+		if a != "" {
+			t.Errorf("request %d carried Authorization", i)
+		}
+	}
+}

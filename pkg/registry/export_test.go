@@ -1,0 +1,4 @@
+package registry
+
+// PlainLookasides exposes plainLookasides to the external tests.
+var PlainLookasides = plainLookasides
