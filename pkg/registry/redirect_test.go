@@ -79,7 +79,7 @@ type redirectWorld struct {
 	tokenSrv *httptest.Server
 	// registriesD, when set, is the registries.d directory of the copy.
 	registriesD string
-	tokens   int
+	tokens      int
 }
 
 const token = "redirect-test-token"
