@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/ocl-build/ocl-build/internal/fixture"
+	"github.com/ocl-build/ocl-build/pkg/build"
 	"github.com/ocl-build/ocl-build/pkg/cluster"
 	"github.com/ocl-build/ocl-build/pkg/mco"
 )
@@ -218,9 +219,34 @@ func ceMirrorsAndProxy(t *testing.T, e *clusterEnv) {
 		}
 	}
 
-	// Put the cluster back for the next subtests.
-	_ = e.dyn.Resource(fixture.GVRImageDigestMirrors).Delete(ctx, "art-mirror", metav1.DeleteOptions{})
-	_ = e.dyn.Resource(fixture.GVRImageTagMirrors).Delete(ctx, "ubi-mirror", metav1.DeleteOptions{})
+	// Without the mirrors, build --kubeconfig passes the cluster's Proxy to
+	// the RUN steps as the operator passes it to buildah (build args).
+	if err := e.dyn.Resource(fixture.GVRImageDigestMirrors).Delete(ctx, "art-mirror", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.dyn.Resource(fixture.GVRImageTagMirrors).Delete(ctx, "ubi-mirror", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if testing.Short() {
+		t.Log("-short: the proxy build is left out")
+		return
+	}
+	cf := filepath.Join(e.dir, "Containerfile.proxy")
+	_ = os.WriteFile(cf, []byte("FROM configs AS final\nRUN echo \"proxy seen: $HTTP_PROXY no_proxy: $NO_PROXY\" && test \"$HTTP_PROXY\" = http://proxy.example.com:3128\n"), 0o644)
+	_, storeFlags = bldStoreFlags(t, build.DriverOverlay)
+	args = append([]string{"build", "--kubeconfig", kc, "--pool", ceTestPool, "--containerfile", cf}, storeFlags...)
+	code, out, errOut = e.run(t, args...)
+	if code != 0 || !strings.Contains(out+errOut, "proxy seen: http://proxy.example.com:3128 no_proxy: .cluster.local,.example.com,.svc,10.128.0.0/14,127.0.0.1,localhost") {
+		t.Errorf("build --kubeconfig with the cluster's Proxy: %d\n%s\n%s", code, out, lastLines(errOut, 20))
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 func setSpec(t *testing.T, u *unstructured.Unstructured, spec any) {
