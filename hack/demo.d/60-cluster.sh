@@ -2,8 +2,9 @@
 # Demo: the live cluster as input and output. Starts the fixture world with its
 # real kube-apiserver (etcd, the openshift/api CRDs, seeded as an installed
 # 4.19 cluster), applies the admin's objects with `ocl-build apply`, takes a
-# `snapshot` and renders from it offline, then plays the operator (the fixture
-# runs no controllers) while `ocl-build status` follows the pool to done.
+# `snapshot`, runs `preflight` offline from it (build and push), then plays the
+# operator with the pushed digest (the fixture runs no controllers) while
+# `ocl-build status` follows the pool to done.
 # The kube-apiserver is built once by `make deps` (hack/deps.d/kube-apiserver.sh,
 # ~10 min cold); without the cached binary this step skips unless
 # OCL_DEMO_CLUSTER=1, which builds it first.
@@ -11,6 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${OCL_BUILD:-bin/ocl-build}
 export PATH=/usr/local/go/bin:$PATH
+
+if [ "$(id -u)" != 0 ]; then
+	echo "== cluster demo skipped: its preflight builds with chroot isolation, which needs root"
+	exit 0
+fi
 
 version=$(cd hack/kube-apiserver && go list -m -f '{{.Version}}' k8s.io/kubernetes)
 apiserver=${OCL_BUILD_CACHE:-$HOME/.cache/ocl-build}/kube-apiserver/$version/kube-apiserver
@@ -30,6 +36,8 @@ cleanup() {
 	if [ -n "$started" ]; then
 		"$fx" down --state "$state" >/dev/null 2>&1 || true
 	fi
+	# containers/storage keeps its overlay graph root bind-mounted.
+	{ findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount "$m" 2>/dev/null || true; done; } || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -58,6 +66,13 @@ mkdir -p "$work/apply"
 	--output-file "$work/apply/layering.yaml"
 "$bin" secret merge "$OCL_FIXTURE_PUSH_SECRET" --secret push-secret --namespace openshift-machine-config-operator \
 	--output-file "$work/apply/push-secret.yaml"
+{ # the RPM repo the build's dnf uses, as the admin's etc-yum-repos-d ConfigMap
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: etc-yum-repos-d\n  namespace: openshift-machine-config-operator\ndata:\n'
+	for f in "$OCL_FIXTURE_YUM_REPOS_DIR"/*.repo; do
+		printf '  %s: |\n' "$(basename "$f")"
+		sed 's/^/    /' "$f"
+	done
+} >"$work/apply/yum-repos.yaml"
 # The diffs are long (whole objects on a first apply): only their summary lines here.
 summary() { grep -E '^[A-Za-z]+ .* (created|configured|unchanged)' || true; }
 step apply --kubeconfig KUBECONFIG --dry-run=server DIR "| summary"
@@ -72,9 +87,23 @@ echo "== ocl-build snapshot: every build input of the pool as files (Secrets 060
 step snapshot --kubeconfig KUBECONFIG --pool "$pool" --dir snap -q
 run snapshot --kubeconfig "$kc" --pool "$pool" --dir "$work/snap" -q
 (cd "$work/snap" && find . -type f ! -name .ocl-build-snapshot -printf '   %m %P\n' | sort -k2)
-step render --mosc snap/machineosconfig.yaml --machineconfigs snap/machineconfigs --osimageurl snap/machine-config-osimageurl.yaml "| grep ^FROM"
-"$bin" render -q --mosc "$work/snap/machineosconfig.yaml" --machineconfigs "$work/snap/machineconfigs" \
-	--osimageurl "$work/snap/machine-config-osimageurl.yaml" --additional-trust-bundle "$work/snap/user-ca-bundle.crt" | grep '^FROM' | head -n 2
+push_to=${OCL_FIXTURE_PUSH_IMAGE%:*}:$pool
+step preflight --mosc snap/machineosconfig.yaml --machineconfigs snap/machineconfigs "…(the snapshot's files)" --push "$push_to" -q
+snap=$work/snap
+set +e
+pushed=$("$bin" preflight -q --mosc "$snap/machineosconfig.yaml" --machineconfigs "$snap/machineconfigs" \
+	--osimageurl "$snap/machine-config-osimageurl.yaml" --additional-trust-bundle "$snap/user-ca-bundle.crt" \
+	--authfile "$snap/pull-secret.json" --push-authfile "$snap/push-secret.json" --yum-repos-dir "$snap/yum.repos.d" \
+	--cert-dir "$snap/cert-dir" --root "$work/storage" --runroot "$work/runroot" --push "$push_to" 2>"$work/preflight.log")
+rc=$?
+set -e
+echo "$pushed"
+echo "(exit $rc)"
+if [ "$rc" -ne 0 ]; then
+	echo "preflight from the snapshot failed; last lines of its log:"
+	tail -n 20 "$work/preflight.log"
+	exit "$rc"
+fi
 
 echo
 echo "== ocl-build status while the operator (played by the fixture) renders the pool"
@@ -82,7 +111,7 @@ echo "== ocl-build status while the operator (played by the fixture) renders the
 step status --kubeconfig KUBECONFIG --pool "$pool"
 run status --kubeconfig "$kc" --pool "$pool"
 echo
-echo "== the operator builds (the MachineOSBuild under the predicted name) and rolls out"
-"$fx" operator --kubeconfig "$kc" --pool "$pool" --step rolled-out --digest "$OCL_FIXTURE_BASE_DIGEST" >/dev/null
+echo "== the operator \"builds\" (the MachineOSBuild under the predicted name, preflight's digest) and rolls out"
+"$fx" operator --kubeconfig "$kc" --pool "$pool" --step rolled-out --digest "${pushed##*@}" >/dev/null
 step status --kubeconfig KUBECONFIG --pool "$pool"
 run status --kubeconfig "$kc" --pool "$pool"
