@@ -74,11 +74,12 @@ func clusterInputs(ctx context.Context, cmd *cobra.Command, g *globalOptions, cf
 			// A MachineOSConfig file: the cluster gives the rest for its pool.
 			// Its secrets are the ones read.
 			t.Skip[cluster.ItemMachineOSConfig] = true
-			m, err := mco.LoadManifests([]string{in.mosc})
+			// Read and decoded once: load takes the same result.
+			given, err := in.readMOSC(cmd.InOrStdin())
 			if err != nil {
-				return nil, nothing, fmt.Errorf("--mosc: %w", err)
+				return nil, nothing, err
 			}
-			if mosc, err := pickMOSC(in.mosc, m.MachineOSConfigs, in.pool); err == nil {
+			if mosc, err := pickMOSC(given.name, given.moscs, in.pool); err == nil {
 				t.Given = mosc
 				if t.Pool == "" {
 					t.Pool = mosc.Spec.MachineConfigPool.Name

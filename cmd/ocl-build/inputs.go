@@ -36,6 +36,39 @@ type inputOptions struct {
 	// clusterVersion is ClusterVersion's desired version, when the inputs
 	// come from a cluster (--kubeconfig).
 	clusterVersion string
+	// given is --mosc as read and decoded once (readMOSC), by whichever
+	// looks first: the cluster reader (for the pool) or load.
+	given *moscInput
+}
+
+// moscInput is a --mosc file read and decoded: its objects as kubedoc
+// read them (lint checks those, with their lines) and its MachineOSConfigs.
+type moscInput struct {
+	arg, name string
+	docs      []*kubedoc.Document
+	moscs     []*mcfgv1.MachineOSConfig
+}
+
+// readMOSC reads and decodes --mosc once; a later call for the same
+// argument returns the same result (standard input can be read only once).
+func (o *inputOptions) readMOSC(stdin io.Reader) (*moscInput, error) {
+	if o.given != nil && o.given.arg == o.mosc {
+		return o.given, nil
+	}
+	name, data, err := readNamedInput(stdin, o.mosc)
+	if err != nil {
+		return nil, fmt.Errorf("--mosc: %w", err)
+	}
+	docs, err := kubedoc.Parse(name, data)
+	if err != nil {
+		return nil, fmt.Errorf("--mosc: %w", err)
+	}
+	m, err := manifests.Load(docs)
+	if err != nil {
+		return nil, fmt.Errorf("--mosc: %w", err)
+	}
+	o.given = &moscInput{arg: o.mosc, name: name, docs: docs, moscs: m.MachineOSConfigs}
+	return o.given, nil
 }
 
 func addInputFlags(cmd *cobra.Command, o *inputOptions) {
@@ -133,19 +166,12 @@ func (o *inputOptions) load(stdin io.Reader) (*loadedInputs, error) {
 			ro.PoolName = mco.DefaultPoolName
 		}
 	} else {
-		name, data, err := readNamedInput(stdin, o.mosc)
+		given, err := o.readMOSC(stdin)
 		if err != nil {
-			return nil, fmt.Errorf("--mosc: %w", err)
+			return nil, err
 		}
-		docs, err := kubedoc.Parse(name, data)
-		if err != nil {
-			return nil, fmt.Errorf("--mosc: %w", err)
-		}
-		m, err := manifests.Load(docs)
-		if err != nil {
-			return nil, fmt.Errorf("--mosc: %w", err)
-		}
-		mosc, err := pickMOSC(name, m.MachineOSConfigs, o.pool)
+		name, docs := given.name, given.docs
+		mosc, err := pickMOSC(name, given.moscs, o.pool)
 		if err != nil {
 			return nil, err
 		}
