@@ -74,6 +74,20 @@ func TestClusterInputsEndToEnd(t *testing.T) {
 		if !strings.Contains(out, "cluster:machineosconfig.yaml:") || !strings.Contains(out, "OCL201") {
 			t.Errorf("a finding in the cluster's MachineOSConfig: %d\n%s", code, out)
 		}
+		// --kube-context alone takes the kubeconfig from $KUBECONFIG; a
+		// $KUBECONFIG alone keeps validate offline (FILE arguments needed).
+		t.Setenv("KUBECONFIG", kc)
+		code, out, errOut = e.run(t, "validate", "--kube-context", "fixture", "--pool", ceTestPool)
+		if code != 0 || !strings.Contains(errOut, "OpenShift 4.19 (from cluster (ClusterVersion))") {
+			t.Errorf("validate --kube-context with $KUBECONFIG: %d\n%s\n%s", code, out, errOut)
+		}
+		if code, _, errOut := e.run(t, "validate", "--pool", ceTestPool); code != exitInput || !strings.Contains(errOut, "requires at least 1 arg") {
+			t.Errorf("validate with only $KUBECONFIG set: %d %s", code, errOut)
+		}
+		code, _, errOut = e.run(t, "validate", "--kube-context", "no-such-context", "--pool", ceTestPool)
+		if code != exitInput || !strings.Contains(errOut, "no-such-context") {
+			t.Errorf("an unknown context: %d %s", code, errOut)
+		}
 		// A pool that does not exist: exit 2 naming it.
 		code, _, errOut = e.run(t, "validate", "--kubeconfig", kc, "--pool", "no-such-pool")
 		if code != exitInput || !strings.Contains(errOut, "no-such-pool") {
