@@ -115,6 +115,17 @@ func TestClusterInputsEndToEnd(t *testing.T) {
 		if code, out, _ := e.run(t, "check", good, "-o", "json"); code != 0 || strings.Contains(out, "OCL423") {
 			t.Errorf("offline check: %d\n%s", code, out)
 		}
+		// An image on the fixture's TLS + htpasswd registry: readable only
+		// with the cluster's pull secret (--authfile) and image.config's
+		// registry CAs (--cert-dir), both read from the cluster.
+		base := "docker://" + e.w.BaseImageDigest
+		if code, _, errOut := e.run(t, "check", base, "--base", base, "-o", "json"); code != exitInput {
+			t.Errorf("the fixture registry without credentials and CA: %d %s", code, lastLine(errOut))
+		}
+		code, out, errOut = e.run(t, "check", base, "--base", base, "--kubeconfig", kc, "--pool", "rt-pool", "-o", "json")
+		if code != 0 || !strings.Contains(out, `"rule": "OCL423"`) {
+			t.Errorf("check docker:// --kubeconfig: %d\n%s\n%s", code, out, errOut)
+		}
 		// --openshift-version wins over the cluster's; 4.20 applies realtime.
 		code, out, errOut = e.run(t, "check", good, "--kubeconfig", kc, "--pool", "rt-pool", "--openshift-version", "4.20", "-o", "json")
 		if code != 0 || strings.Contains(out, "OCL423") || !strings.Contains(errOut, "OpenShift 4.20 (from --openshift-version)") {
