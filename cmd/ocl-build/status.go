@@ -19,7 +19,7 @@ func init() { registerCommand("status", newStatusCmd) }
 
 // exitInProgress is status's answer when the build or rollout is not
 // finished yet (without --watch).
-const exitInProgress = 3
+const exitInProgress = oclerr.ExitInProgress
 
 func newStatusCmd(g *globalOptions) *cobra.Command {
 	var cf clusterFlags

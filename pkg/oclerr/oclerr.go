@@ -13,6 +13,9 @@ const (
 	ExitOK       = 0 // clean, or findings below the failure threshold
 	ExitFindings = 1 // findings at or above the threshold, or a failed build step
 	ExitInput    = 2 // input, usage, credential or registry error
+	// ExitInProgress is status's answer while the build or the rollout is
+	// not finished (without --watch, or --watch stopped by --timeout).
+	ExitInProgress = 3
 )
 
 // Coder is an error that knows the exit status it ends the process with.
