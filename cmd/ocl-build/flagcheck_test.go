@@ -30,6 +30,7 @@ func TestFlagErrorsBeforeAnyWork(t *testing.T) {
 	// One --openshift-version on every command: its value is checked as
 	// the flag is parsed.
 	const badVersion = `invalid argument "3.x" for "--openshift-version" flag: "3.x" is not an OpenShift version (want X.Y or X.Y.Z, e.g. 4.20 or 4.20.3)`
+	const stall = "--stall-timeout -1s: want a positive duration, or 0 for none"
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -60,6 +61,19 @@ func TestFlagErrorsBeforeAnyWork(t *testing.T) {
 		{"--push-creds and --push-authfile", preflight("--push-creds", "u:p", "--push-authfile", missing), "--push-creds and --push-authfile: give one"},
 		{"--fallback without --push", preflight("--fallback"), "--fallback needs --push: the fallback MachineConfig names the pushed image by digest"},
 		{"bad preflight --openshift-version", preflight("--openshift-version", "3.x"), badVersion},
+
+		// The registry commands check --log-level, --stall-timeout and
+		// --retry before any registry (was TestRegistryFlagsValidated).
+		{"rpmdiff --log-level", []string{"--log-level", "chatty", "rpmdiff", "a", "b"}, `--log-level "chatty": want debug, info, warn or error`},
+		{"inspect --log-level", []string{"--log-level", "chatty", "inspect", "a"}, `--log-level "chatty": want debug, info, warn or error`},
+		{"rpmdiff --stall-timeout", []string{"rpmdiff", "--stall-timeout", "-1s", "a", "b"}, stall},
+		{"inspect --stall-timeout", []string{"inspect", "--stall-timeout", "-1s", "a"}, stall},
+		{"push --stall-timeout", []string{"push", "--stall-timeout", "-1s", "oci:" + dir, base}, stall},
+		{"push --retry", []string{"push", "--retry", "-1", "oci:" + dir, base}, "--retry -1: want 0 or more"},
+		{"build --stall-timeout", build("--stall-timeout", "-1s"), stall},
+		{"build --retry-delay", build("--retry-delay", "0s"), "--retry-delay 0s: want a positive duration"},
+		{"preflight --stall-timeout", preflight("--stall-timeout", "-1s"), stall},
+		{"preflight --retry", preflight("--retry", "-1"), "--retry -1: want 0 or more"},
 
 		// push: arguments and credentials.
 		{"push without a destination", []string{"push", "oci:" + dir}, "accepts 2 arg(s), received 1"},

@@ -92,8 +92,7 @@ func TestPushCommandFailures(t *testing.T) {
 	}
 	// Argument and flag errors (one argument, a non-registry destination,
 	// --retry, --retry-delay, a missing --authfile):
-	// TestFlagErrorsBeforeAnyWork and TestRegistryFlagsValidated, without
-	// a registry.
+	// TestFlagErrorsBeforeAnyWork, without a registry.
 }
 
 func assertNoPushSecrets(t *testing.T, w *fixture.World, s string) {
