@@ -41,8 +41,11 @@ go run ./internal/fixture/cmd/fixture up --state "$state" >/dev/null
 source "$state/env"
 
 # One rendered context for both tools, as the cluster hands it to buildah.
+# OpenShift 4.19's template (the fixture's version): from 4.20 the template
+# runs a heredoc, which Debian's buildah 1.28 does not parse.
+version=(--openshift-version 4.19)
 ctx=$work/context
-"$bin" render --quiet --containerfile "$CONTAINERFILE" \
+"$bin" render --quiet "${version[@]}" --containerfile "$CONTAINERFILE" \
 	--base-image "$OCL_FIXTURE_BASE_IMAGE" --extensions-image "$OCL_FIXTURE_EXTENSIONS_IMAGE" \
 	--context "$ctx" >/dev/null
 
@@ -51,7 +54,7 @@ bud_store=(--root "$work/bud/root" --runroot "$work/bud/runroot" --storage-drive
 creds=(--authfile "$OCL_FIXTURE_MERGED_SECRET" --cert-dir "$OCL_FIXTURE_CERT_DIR")
 
 ocl_build() {
-	"$bin" build --quiet --containerfile "$CONTAINERFILE" \
+	"$bin" build --quiet "${version[@]}" --containerfile "$CONTAINERFILE" \
 		--base-image "$OCL_FIXTURE_BASE_IMAGE" --extensions-image "$OCL_FIXTURE_EXTENSIONS_IMAGE" \
 		"${creds[@]}" --yum-repos-dir "$OCL_FIXTURE_YUM_REPOS_DIR" "${ocl_store[@]}" "$@" >/dev/null
 }
