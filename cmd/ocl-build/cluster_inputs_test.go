@@ -11,7 +11,9 @@ import (
 
 	configv1 "github.com/openshift/api/config/v1"
 	mcfgv1 "github.com/openshift/api/machineconfiguration/v1"
+	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -87,6 +89,26 @@ func TestClusterInputsEndToEnd(t *testing.T) {
 		code, _, errOut = e.run(t, "validate", "--kube-context", "no-such-context", "--pool", ceTestPool)
 		if code != exitInput || !strings.Contains(errOut, "no-such-context") {
 			t.Errorf("an unknown context: %d %s", code, errOut)
+		}
+		// Without the right to read Secrets: the clear error; with the
+		// Secrets given as files, they are not read and validate works.
+		reader := ceReaderKubeconfig(t, e, "validate-reader")
+		file = e.writeYAML(t, "validate/mosc-again.yaml", mosc)
+		code, _, errOut = e.run(t, "validate", "--kubeconfig", reader, file)
+		if code != exitInput || !strings.Contains(errOut, `cannot get secrets pull-secret in namespace openshift-config`) || !strings.Contains(errOut, "give the Secret as a FILE argument") {
+			t.Errorf("validate without get secrets: %d %s", code, errOut)
+		}
+		t.Logf("validate without get secrets: %s", lastLine(errOut))
+		pull, _ := os.ReadFile(e.w.PullSecretFile)
+		push, _ := os.ReadFile(e.w.PushSecretFile)
+		secrets := e.writeYAML(t, "validate/secrets.yaml",
+			&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: metav1.ObjectMeta{Name: "pull-secret", Namespace: "openshift-config"},
+				Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{corev1.DockerConfigJsonKey: pull}},
+			&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: metav1.ObjectMeta{Name: "push-secret", Namespace: cluster.MCONamespace},
+				Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{corev1.DockerConfigJsonKey: push}})
+		code, out, errOut = e.run(t, "validate", "--kubeconfig", reader, file, secrets)
+		if code != 0 || strings.Contains(out, "OCL307") || strings.Contains(out, "OCL303") {
+			t.Errorf("validate without get secrets, the Secrets as files: %d\n%s\n%s", code, out, errOut)
 		}
 		// A pool that does not exist: exit 2 naming it.
 		code, _, errOut = e.run(t, "validate", "--kubeconfig", kc, "--pool", "no-such-pool")
@@ -453,4 +475,41 @@ func toMap(t *testing.T, v any) map[string]any {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// ceReaderKubeconfig writes a kubeconfig for a new ServiceAccount that may
+// read every openshift/api object, ConfigMaps, nodes and pods, but no Secret.
+func ceReaderKubeconfig(t *testing.T, e *clusterEnv, sa string) string {
+	t.Helper()
+	ctx := context.Background()
+	ns := cluster.MCONamespace
+	if _, err := e.kube.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.kube.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: sa},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{"machineconfiguration.openshift.io", "config.openshift.io"}, Resources: []string{"*"}, Verbs: []string{"get", "list", "watch"}},
+			{APIGroups: []string{""}, Resources: []string{"configmaps", "nodes", "pods"}, Verbs: []string{"get", "list", "watch"}},
+		},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.kube.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: sa},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: sa},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: sa, Namespace: ns}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := e.kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, sa, &authv1.TokenRequest{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.secrets = append(e.secrets, tr.Status.Token)
+	kc := filepath.Join(e.dir, sa+".kubeconfig")
+	if err := e.c.WriteKubeconfig(kc, sa, tr.Status.Token); err != nil {
+		t.Fatal(err)
+	}
+	return kc
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,8 @@ selects, the base-image pull Secret and the push Secret, the osimageurl
 ConfigMap's base image (for --base-image) and ClusterVersion's version (for
 --openshift-version). FILE arguments are then optional; an object given as a
 file replaces the cluster's object of the same kind and name, and a
-MachineOSConfig among the files names the pool. Findings in the cluster's
+MachineOSConfig among the files names the pool and the Secrets read (a Secret
+among the files is not read from the cluster). Findings in the cluster's
 objects name them as cluster:FILE, the file ocl-build snapshot writes.
 
 Output and exit status are those of lint: 0 clean (below --fail-level), 1 findings,
@@ -205,8 +207,33 @@ func validateFromCluster(cmd *cobra.Command, g *globalOptions, cf *clusterFlags,
 			}
 		}
 	}
+	// A Secret among the files is the one validated: the cluster's of the
+	// same name is not read (nor needs the right to read it).
+	push, pullNS, pull := "", cluster.ConfigNamespace, cluster.GlobalPullSecret
+	if m := t.Given; m != nil {
+		push = m.Spec.RenderedImagePushSecret.Name
+		if m.Spec.BaseImagePullSecret != nil && m.Spec.BaseImagePullSecret.Name != "" {
+			pullNS, pull = cluster.MCONamespace, m.Spec.BaseImagePullSecret.Name
+		}
+	}
+	for _, d := range files {
+		if d.Kind != "Secret" {
+			continue
+		}
+		if d.Name == push && (d.Namespace == "" || d.Namespace == cluster.MCONamespace) {
+			t.Skip[cluster.ItemPushSecret] = true
+		}
+		if d.Name == pull && (d.Namespace == "" || d.Namespace == pullNS) {
+			t.Skip[cluster.ItemPullSecret] = true
+		}
+	}
 	skipGiven(cmd, &t)
 	s, l, cleanup, err := readCluster(cmd.Context(), cmd, g, cf, t)
+	var perm *cluster.PermissionError
+	if errors.As(err, &perm) && perm.Resource == "secrets" {
+		// validate has no --authfile: the object itself replaces it.
+		perm.Without = "give the Secret as a FILE argument (oc get secret -o yaml)"
+	}
 	if err != nil {
 		return nil, nil, err
 	}
