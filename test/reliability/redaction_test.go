@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -102,41 +103,50 @@ users:
 
 	env := []string{"HTTP_PROXY=" + proxyURL, "HTTPS_PROXY=" + proxyURL, "http_proxy=" + proxyURL, "https_proxy=" + proxyURL,
 		"NO_PROXY=127.0.0.1,localhost", "OCL_BUILD_NO_CACHE_WARN=1"}
-	home := t.TempDir()
+	homes := t.TempDir()
 	var names []string
 	for n := range rows {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	debugLines := 0
-	for _, level := range []string{"", "debug", "info", "warn", "error"} {
-		for _, name := range names {
-			for _, args := range rows[name] {
-				a := append([]string{}, args...)
-				if level != "" {
-					a = append([]string{"--log-level", level}, a...)
-				}
-				r := run(t, runOpts{home: home, env: env, timeout: 3 * time.Minute}, a...)
-				if r.timedOut {
-					t.Errorf("%v timed out", a)
-				}
-				for _, s := range []string{proxySecret, kubeToken} {
-					if strings.Contains(r.stdout+r.stderr, s) {
-						t.Errorf("--log-level %q %s: a planted credential appears in the output:\n%s", level, name, tail(redactFor(r.String(), s), 2000))
+	// The levels run side by side (as many as -parallel allows): the
+	// commands mostly wait on the registries. Each level has its own HOME,
+	// so each starts with the same empty caches.
+	var debugLines int64
+	t.Run("levels", func(t *testing.T) {
+		for _, level := range []string{"", "debug", "info", "warn", "error"} {
+			t.Run("level="+level, func(t *testing.T) {
+				t.Parallel()
+				home := filepath.Join(homes, "level-"+level)
+				for _, name := range names {
+					for _, args := range rows[name] {
+						a := append([]string{}, args...)
+						if level != "" {
+							a = append([]string{"--log-level", level}, a...)
+						}
+						r := run(t, runOpts{home: home, env: env, timeout: 3 * time.Minute}, a...)
+						if r.timedOut {
+							t.Errorf("%v timed out", a)
+						}
+						for _, s := range []string{proxySecret, kubeToken} {
+							if strings.Contains(r.stdout+r.stderr, s) {
+								t.Errorf("%s: a planted credential appears in the output:\n%s", name, tail(redactFor(r.String(), s), 2000))
+							}
+						}
+						if level == "debug" {
+							atomic.AddInt64(&debugLines, int64(strings.Count(r.stderr, "level=debug")))
+						}
 					}
 				}
-				if level == "debug" {
-					debugLines += strings.Count(r.stderr, "level=debug")
-				}
-			}
+			})
 		}
-	}
+	})
 	// The scan proves something only if the libraries did talk.
 	if debugLines < 50 {
 		t.Errorf("only %d debug lines over every command at --log-level debug", debugLines)
 	}
 	t.Logf("%d commands × 5 log levels, %d library debug lines scanned", len(names), debugLines)
-	noSecretsInTree(t, home, nil)
+	noSecretsInTree(t, homes, nil)
 }
 
 // listCommands reads the command names from the binary's own help.
