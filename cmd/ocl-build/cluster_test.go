@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -383,25 +384,7 @@ func layoutFlags(dir string) []string {
 	return f
 }
 
-// syncBuffer is an io.Writer safe to read while status --watch writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func waitFor(t *testing.T, buf *syncBuffer, want string) {
+func waitFor(t *testing.T, buf *testutil.SyncBuffer, want string) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(buf.String(), want) {
@@ -447,7 +430,7 @@ func ceStatusWatch(t *testing.T, e *clusterEnv) {
 		t.Fatal(err)
 	}
 
-	var buf syncBuffer
+	var buf testutil.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run([]string{"status", "--kubeconfig", kc, "--pool", ceTestPool, "--watch", "--resync", "1s", "--timeout", "3m"}, strings.NewReader(""), &buf, &buf)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -163,7 +164,7 @@ func TestManifestsRefusesInvalidInput(t *testing.T) {
 	for name, c := range cases {
 		out := filepath.Join(dir, "out.yaml")
 		args := append(append([]string{}, base...), c.args...)
-		if !contains(c.args, "--output-file") {
+		if !slices.Contains(c.args, "--output-file") {
 			args = append(args, "--output-file", out)
 		}
 		code, stdout, stderr := runCLI(t, "", args...)
@@ -174,15 +175,6 @@ func TestManifestsRefusesInvalidInput(t *testing.T) {
 			t.Errorf("%s: something was written", name)
 		}
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestValidateExitCodesAndFormats(t *testing.T) {

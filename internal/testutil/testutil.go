@@ -1,10 +1,12 @@
 package testutil
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/containers/image/v5/copy"
@@ -109,4 +111,23 @@ func MountsUnder(t testing.TB, dir string) []string {
 		}
 	}
 	return out
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers (buildah's
+// step output, status --watch) and a reader at the same time.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,23 +58,6 @@ func testStore(t *testing.T, driver string) StoreOptions {
 	t.Helper()
 	d := t.TempDir()
 	return StoreOptions{Root: filepath.Join(d, "root"), RunRoot: filepath.Join(d, "runroot"), Driver: driver}
-}
-
-// syncBuffer is a bytes.Buffer safe for buildah's concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // readImageFile mounts the image read-only and returns one file's content.
@@ -136,7 +119,7 @@ LABEL io.ocl-build.test.label=yes
 		t.Run(driver, func(t *testing.T) {
 			so := testStore(t, driver)
 			ctxDir := contextDir(t, cf)
-			var out syncBuffer
+			var out testutil.SyncBuffer
 			opts := Options{
 				ContextDir:  ctxDir,
 				Store:       so,
@@ -197,7 +180,7 @@ LABEL io.ocl-build.test.label=yes
 			assertClean(t, so)
 
 			// Nothing changed: every step comes from the cache, same image.
-			out = syncBuffer{}
+			out = testutil.SyncBuffer{}
 			t0 := time.Now()
 			opts.OCIArchive = ""
 			res2, err := Build(context.Background(), opts)
@@ -222,7 +205,7 @@ func TestBuildFailingRun(t *testing.T) {
 	// Two stages, as the template: the earlier stage's image is mounted for
 	// COPY --from and FROM, and must be released when the last one fails.
 	cf := "FROM " + reg.BaseImage + " AS first\nRUN echo x > /x\nFROM first AS second\nCOPY --from=first /x /y\nRUN echo first-line-ok\nRUN echo doing work; echo 'Error: Unable to find a match: no-such-package' >&2; exit 3\nRUN echo never\n"
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	_, err := Build(context.Background(), Options{
 		ContextDir: contextDir(t, cf), Store: so,
 		Registry: registry.Options{TLSVerify: types.OptionalBoolFalse}, Tag: "localhost/ocl-build/fail:latest", Out: &out,
@@ -274,7 +257,7 @@ func TestBuildInterrupted(t *testing.T) {
 			so := testStore(t, driver)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var out syncBuffer
+			var out testutil.SyncBuffer
 			go func() {
 				// Cancel once the RUN is under way, as a Ctrl-C would.
 				for !strings.Contains(out.String(), "started-2") { // printed by the RUN, not the STEP banner

@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"errors"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func TestBuildDiskFullAtCommit(t *testing.T) {
 	so := StoreOptions{Root: filepath.Join(disk, "root"), RunRoot: filepath.Join(t.TempDir(), "runroot"), Driver: DriverVFS}
 	cf := "FROM " + reg.BaseImage + "\n" +
 		`RUN ["bash", "-c", "s=$(printf '%1048575s' x); for i in {1..20}; do echo \"$s\"; done > /big"]` + "\n"
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	_, err := Build(context.Background(), Options{
 		ContextDir: contextDir(t, cf), Store: so,
 		Registry: registry.Options{TLSVerify: types.OptionalBoolFalse}, Tag: "localhost/ocl-build/full:latest", Out: &out,

@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"github.com/ocl-build/ocl-build/internal/testutil"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ import (
 func TestRunsStartFromBuildsSealedCopy(t *testing.T) {
 	requireRoot(t)
 	reg := buildtest.Start(t)
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	_, err := Build(context.Background(), Options{
 		ContextDir: contextDir(t, "FROM "+reg.BaseImage+"\nRUN true\nRUN echo \"parent-exe=$(stat -c %N /proc/$PPID/exe)\"\n"),
 		Store:      testStore(t, DriverOverlay), Registry: registry.Options{TLSVerify: types.OptionalBoolFalse},

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -139,7 +140,7 @@ func TestLintEachCheck(t *testing.T) {
 			ids := lintRules(fs)
 			// A directory added under /var also counts for var-tmpfiles;
 			// each case must break its own check, and (save that) only it.
-			if len(ids) == 0 || !contains(ids, c.rule) {
+			if len(ids) == 0 || !slices.Contains(ids, c.rule) {
 				t.Fatalf("%s did not fire: %+v", c.rule, fs)
 			}
 			for _, f := range fs {
@@ -320,13 +321,4 @@ func pkgs(nvrs ...string) []rpmdiff.Package {
 		out = append(out, rpmdiff.Package{Name: s[:j], Version: s[j+1 : i], Release: s[i+1:], Arch: "x86_64"})
 	}
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

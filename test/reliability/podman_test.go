@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestPodmanSeesWhatBuildMade(t *testing.T) {
 	for _, im := range images {
 		if im.ID == id {
 			found = true
-			if !contains(im.Names, tag) {
+			if !slices.Contains(im.Names, tag) {
 				t.Errorf("podman lists %s as %v, want the name %s", id[:12], im.Names, tag)
 			}
 		}
@@ -97,13 +98,4 @@ func TestPodmanSeesWhatBuildMade(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(mnt, "etc/machine-config-daemon/currentconfig")); err != nil {
 		t.Errorf("the configs stage's currentconfig is missing: %v", err)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
