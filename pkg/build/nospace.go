@@ -6,8 +6,6 @@ import (
 	"strings"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ocl-build/ocl-build/pkg/registry"
 )
 
@@ -57,13 +55,11 @@ func newNoSpaceError(step string, so StoreOptions, err error) *NoSpaceError {
 		}
 		seen[d] = true
 		e.Dirs = append(e.Dirs, d)
-		var st unix.Statfs_t
-		if unix.Statfs(d, &st) != nil {
+		free, total, err := registry.FreeSpace(d)
+		if err != nil {
 			e.Usage = append(e.Usage, d)
 			continue
 		}
-		free := int64(st.Bavail) * int64(st.Bsize)
-		total := int64(st.Blocks) * int64(st.Bsize)
 		e.Usage = append(e.Usage, fmt.Sprintf("%s: %s free of %s", d, registry.HumanBytes(free), registry.HumanBytes(total)))
 	}
 	return e

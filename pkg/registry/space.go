@@ -27,11 +27,10 @@ func CheckSpace(ctx context.Context, sys *types.SystemContext, src types.ImageRe
 	if dir == "" {
 		dir = os.TempDir() // where containers/image stages without BigFilesTemporaryDir
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
+	free, _, err := FreeSpace(dir)
+	if err != nil {
 		return fmt.Errorf("free space of %s: %w", dir, err)
 	}
-	free := int64(st.Bavail) * int64(st.Bsize) //nolint:unconvert // types differ by platform
 	is, err := src.NewImageSource(ctx, sys)
 	if err != nil {
 		return err
@@ -42,6 +41,16 @@ func CheckSpace(ctx context.Context, sys *types.SystemContext, src types.ImageRe
 		return err
 	}
 	return fits(append(img.LayerInfos(), img.ConfigInfo()), free, dir)
+}
+
+// FreeSpace is what an unprivileged writer may still use of dir's
+// filesystem, and its size, in bytes.
+func FreeSpace(dir string) (free, total int64, err error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, 0, err
+	}
+	return int64(st.Bavail) * int64(st.Bsize), int64(st.Blocks) * int64(st.Bsize), nil //nolint:unconvert // types differ by platform
 }
 
 // fits checks the declared sizes against free bytes.
