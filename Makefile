@@ -20,11 +20,10 @@ deps:
 build:
 	go build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ocl-build
 
+# go vet, staticcheck, go test and every fuzz target (hack/fuzz.sh, beside
+# the tests at low priority); hack/test.sh says why in that order.
 test: deps
-	go vet -tags "$(TAGS)" ./...
-	bash hack/staticcheck.sh
-	go test -tags "$(TAGS)" -timeout $(GOTEST_TIMEOUT) ./...
-	bash hack/fuzz.sh
+	GOTEST_TIMEOUT=$(GOTEST_TIMEOUT) bash hack/test.sh
 
 # go vet and staticcheck (pinned in hack/deps.d/staticcheck.sh), as `make test` runs them.
 lint: deps

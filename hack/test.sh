@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make test`: go vet, staticcheck, the tests, and every fuzz target for
+# FUZZTIME (hack/fuzz.sh), run so that a cold run on 2 cores stays short.
+#
+# - The packages with the longest tests (test/reliability, cmd/ocl-build,
+#   the fixture tool) are named first: go test schedules in the order given,
+#   so they start as soon as their binaries are linked instead of last,
+#   where test/reliability alone used to run for 8 minutes on one busy core.
+# - The fuzz step runs beside go test at a low CPU priority. Most of its time
+#   is compiling every package again with coverage instrumentation (8 minutes
+#   cold), which fills the CPU that the end-to-end tests leave idle while they
+#   wait on builds, registries and the API server (a third of 2 cores).
+#   Its output is printed after the tests'; either failing fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH
+tags="${TAGS:-}"
+timeout="${GOTEST_TIMEOUT:-35m}"
+
+go vet -tags "$tags" ./...
+bash hack/staticcheck.sh
+
+fuzzlog=$(mktemp)
+fuzzpid=
+cleanup() {
+	[ -n "$fuzzpid" ] && kill -- -"$fuzzpid" 2>/dev/null
+	rm -f "$fuzzlog"
+}
+trap cleanup EXIT
+# Its own process group (set -m), so an interrupted run stops all of it.
+set -m
+nice -n 15 bash hack/fuzz.sh >"$fuzzlog" 2>&1 &
+fuzzpid=$!
+set +m
+
+testrc=0
+go test -tags "$tags" -timeout "$timeout" \
+	./test/reliability ./cmd/ocl-build ./internal/fixture/... ./... || testrc=$?
+
+fuzzrc=0
+wait "$fuzzpid" || fuzzrc=$?
+fuzzpid=
+sed 's/^/fuzz | /' "$fuzzlog"
+if [ "$testrc" != 0 ] || [ "$fuzzrc" != 0 ]; then
+	echo "make test: go test exit $testrc, fuzz exit $fuzzrc" >&2
+	exit 1
+fi
