@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 # per minimization keeps them fuzzing (about 10,000 inputs for
 # FuzzLocateRPMDB); a crasher is still written whole, just not shrunk.
 : "${FUZZMINIMIZETIME:=1x}"
+# Fuzzing workers per target; empty: Go's default, one per core.
+parallel=${FUZZPARALLEL:+-parallel $FUZZPARALLEL}
 tags="${TAGS:-}"
 # Targets are found by reading the test files, not with `go test -list`: that
 # links every package's test binary (41 links, 2 to 4 minutes) to find 7.
@@ -22,14 +24,14 @@ for line in "${pkgs[@]}"; do
 		[ "$fn" = FuzzLint ] && t=$LINT_FUZZTIME
 		echo "fuzz: $pkg $fn for $t"
 		log=$(mktemp)
-		if ! go test -tags "$tags" -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" -fuzzminimizetime "$FUZZMINIMIZETIME" "$pkg" 2>&1 | tee "$log"; then
+		if ! go test -tags "$tags" -ldflags "-s -w" $parallel -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" -fuzzminimizetime "$FUZZMINIMIZETIME" "$pkg" 2>&1 | tee "$log"; then
 			# Go's fuzzing engine sometimes ends a run whose time is up with a bare
 			# "context deadline exceeded" (a worker still minimizing a new input),
 			# which is no finding: no failing input is written. Run that target
 			# once more; a real crash (a "Failing input written" line) fails at once.
 			if grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
 				echo "fuzz: $fn stopped on the engine's deadline, not a finding; running it once more"
-				go test -tags "$tags" -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" -fuzzminimizetime "$FUZZMINIMIZETIME" "$pkg" || { rm -f "$log"; exit 1; }
+				go test -tags "$tags" -ldflags "-s -w" $parallel -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" -fuzzminimizetime "$FUZZMINIMIZETIME" "$pkg" || { rm -f "$log"; exit 1; }
 			else
 				rm -f "$log"
 				exit 1

@@ -67,7 +67,8 @@ func testMain(m *testing.M) int {
 	if _, err := os.Stat("/usr/local/go/bin/go"); err == nil {
 		gobin = "/usr/local/go/bin/go"
 	}
-	build := exec.Command(gobin, "build", "-tags", tags, "-o", bin, "./cmd/ocl-build")
+	// -s -w: no symbol table or DWARF, which only slow the link down here.
+	build := exec.Command(gobin, "build", "-tags", tags, "-ldflags", "-s -w", "-o", bin, "./cmd/ocl-build")
 	build.Dir = root
 	build.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := build.CombinedOutput(); err != nil {
