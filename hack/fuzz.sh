@@ -13,7 +13,10 @@ cd "$(dirname "$0")/.."
 : "${FUZZMINIMIZETIME:=1x}"
 # Fuzzing workers per target; empty: Go's default, one per core.
 parallel=${FUZZPARALLEL:+-parallel $FUZZPARALLEL}
-tags="${TAGS:-}"
+# fuzzonly leaves out the test files that only the end-to-end tests need
+# (they import the fixture and the container store): everything a fuzzing
+# build compiles is compiled again with coverage instrumentation.
+tags="${TAGS:-} fuzzonly"
 # Targets are found by reading the test files, not with `go test -list`: that
 # links every package's test binary (41 links, 2 to 4 minutes) to find 7.
 mapfile -t pkgs < <(go list -tags "$tags" -f '{{.ImportPath}} {{.Dir}}' ./...)

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ocl-build/ocl-build/internal/testutil"
+	"github.com/ocl-build/ocl-build/internal/testutil/gomod"
 )
 
 // rpmdiffTestDB is one of go-rpmdb's real databases, copied to a temp dir.
 func rpmdiffTestDB(t *testing.T, name string) string {
 	t.Helper()
-	src := filepath.Join(testutil.ModuleDir(t, "github.com/anchore/go-rpmdb"), "pkg", "testdata", name)
+	src := filepath.Join(gomod.Dir(t, "github.com/anchore/go-rpmdb"), "pkg", "testdata", name)
 	dst := t.TempDir()
 	ents, err := os.ReadDir(src)
 	if err != nil {

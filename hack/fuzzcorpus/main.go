@@ -47,7 +47,7 @@ var targets = []target{
 	{"pkg/rpmdiff", "FuzzLocateRPMDB", func(string) ([]seed, error) {
 		return layerSeeds(fuzzseed.HostileLayers()), nil
 	}},
-	{"internal/fixture", "FuzzUntar", func(string) ([]seed, error) {
+	{"internal/fixture/untar", "FuzzUntar", func(string) ([]seed, error) {
 		ls := fuzzseed.UntarLayers()
 		for _, l := range fuzzseed.HostileLayers() {
 			if fuzzseed.Uncompressed(l) {

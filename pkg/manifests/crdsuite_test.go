@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ocl-build/ocl-build/internal/testutil"
+	"github.com/ocl-build/ocl-build/internal/testutil/gomod"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/yaml"
@@ -37,7 +37,7 @@ type crdCase struct {
 }
 
 func openshiftAPIDir(t *testing.T) string {
-	return testutil.ModuleDir(t, "github.com/openshift/api")
+	return gomod.Dir(t, "github.com/openshift/api")
 }
 
 // TestOpenShiftCRDSuite runs every case of openshift/api's own CRD tests for

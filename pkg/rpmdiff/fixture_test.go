@@ -1,3 +1,8 @@
+//go:build !fuzzonly
+
+// Left out of the fuzzing build (hack/fuzz.sh, tag fuzzonly): what it imports
+// would be compiled again with coverage instrumentation for nothing.
+
 package rpmdiff
 
 import (

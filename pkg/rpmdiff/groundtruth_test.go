@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ocl-build/ocl-build/internal/testutil"
+	"github.com/ocl-build/ocl-build/internal/testutil/gomod"
 	"github.com/ocl-build/ocl-build/pkg/image"
 )
 
@@ -19,7 +19,7 @@ import (
 // (from the module cache; they were written by real rpm on those distros).
 func realDB(t testing.TB, name string) string {
 	t.Helper()
-	d := filepath.Join(testutil.ModuleDir(t, "github.com/anchore/go-rpmdb"), "pkg", "testdata", name)
+	d := filepath.Join(gomod.Dir(t, "github.com/anchore/go-rpmdb"), "pkg", "testdata", name)
 	if _, err := os.Stat(d); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,7 @@
-package testutil
+// Package gomod finds dependency modules in the module cache for tests. It
+// stands apart from testutil, which imports the container libraries, so the
+// fuzzing build of a package using it (hack/fuzz.sh) stays small.
+package gomod
 
 import (
 	"os/exec"
@@ -12,10 +15,10 @@ var (
 	moduleDirs   = map[string]string{}
 )
 
-// ModuleDir is the module cache directory of the dependency modPath (for
+// Dir is the module cache directory of the dependency modPath (for
 // the real test data that ships with it: go-rpmdb's databases, openshift/api's
 // CRD test suites). It runs the `go` that `go test` puts first on PATH.
-func ModuleDir(t testing.TB, modPath string) string {
+func Dir(t testing.TB, modPath string) string {
 	t.Helper()
 	moduleDirsMu.Lock()
 	defer moduleDirsMu.Unlock()
