@@ -19,6 +19,10 @@ parallel=${FUZZPARALLEL:+-parallel $FUZZPARALLEL}
 tags="${TAGS:-} fuzzonly"
 # Targets are found by reading the test files, not with `go test -list`: that
 # links every package's test binary (41 links, 2 to 4 minutes) to find 7.
+# fuzz_one PKG TARGET TIME: one fuzzing run, the same for a retry.
+fuzz_one() {
+	go test -tags "$tags" -ldflags "-s -w" $parallel -run '^$' -fuzz "^$2\$" -fuzztime "$3" -fuzzminimizetime "$FUZZMINIMIZETIME" "$1"
+}
 mapfile -t pkgs < <(go list -tags "$tags" -f '{{.ImportPath}} {{.Dir}}' ./...)
 for line in "${pkgs[@]}"; do
 	pkg=${line%% *} dir=${line#* }
@@ -27,14 +31,14 @@ for line in "${pkgs[@]}"; do
 		[ "$fn" = FuzzLint ] && t=$LINT_FUZZTIME
 		echo "fuzz: $pkg $fn for $t"
 		log=$(mktemp)
-		if ! go test -tags "$tags" -ldflags "-s -w" $parallel -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" -fuzzminimizetime "$FUZZMINIMIZETIME" "$pkg" 2>&1 | tee "$log"; then
+		if ! fuzz_one "$pkg" "$fn" "$t" 2>&1 | tee "$log"; then
 			# Go's fuzzing engine sometimes ends a run whose time is up with a bare
 			# "context deadline exceeded" (a worker still minimizing a new input),
 			# which is no finding: no failing input is written. Run that target
 			# once more; a real crash (a "Failing input written" line) fails at once.
 			if grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
 				echo "fuzz: $fn stopped on the engine's deadline, not a finding; running it once more"
-				go test -tags "$tags" -ldflags "-s -w" $parallel -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" -fuzzminimizetime "$FUZZMINIMIZETIME" "$pkg" || { rm -f "$log"; exit 1; }
+				fuzz_one "$pkg" "$fn" "$t" || { rm -f "$log"; exit 1; }
 			else
 				rm -f "$log"
 				exit 1
