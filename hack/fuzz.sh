@@ -11,8 +11,15 @@ cd "$(dirname "$0")/.."
 # per minimization keeps them fuzzing (about 10,000 inputs for
 # FuzzLocateRPMDB); a crasher is still written whole, just not shrunk.
 : "${FUZZMINIMIZETIME:=1x}"
-# Fuzzing workers per target; empty: Go's default, one per core.
-parallel=${FUZZPARALLEL:+-parallel $FUZZPARALLEL}
+# Fuzzing workers per target; empty: Go's default, one per core. Once the
+# file FUZZ_UNTHROTTLE names exists (make test creates it when go test is
+# done), the targets still to come get Go's default again.
+parallel() {
+	if [ -n "${FUZZ_UNTHROTTLE:-}" ] && [ -e "$FUZZ_UNTHROTTLE" ]; then
+		return
+	fi
+	echo ${FUZZPARALLEL:+-parallel $FUZZPARALLEL}
+}
 # fuzzonly leaves out the test files that only the end-to-end tests need
 # (they import the fixture and the container store): everything a fuzzing
 # build compiles is compiled again with coverage instrumentation.
@@ -20,8 +27,9 @@ tags="${TAGS:-} fuzzonly"
 # Targets are found by reading the test files, not with `go test -list`: that
 # links every package's test binary (41 links, 2 to 4 minutes) to find 7.
 # fuzz_one PKG TARGET TIME: one fuzzing run, the same for a retry.
+# -vet=off: make test has vetted every package already (go vet ./...).
 fuzz_one() {
-	go test -tags "$tags" -ldflags "-s -w" $parallel -run '^$' -fuzz "^$2\$" -fuzztime "$3" -fuzzminimizetime "$FUZZMINIMIZETIME" "$1"
+	go test -tags "$tags" -ldflags "-s -w" -vet=off $(parallel) -run '^$' -fuzz "^$2\$" -fuzztime "$3" -fuzzminimizetime "$FUZZMINIMIZETIME" "$1"
 }
 mapfile -t pkgs < <(go list -tags "$tags" -f '{{.ImportPath}} {{.Dir}}' ./...)
 for line in "${pkgs[@]}"; do
