@@ -26,5 +26,7 @@ for f in testdata/containerfiles/bad/*; do show "$f"; done
 echo "== MachineOSConfig YAML: positions are the YAML file's lines"
 show testdata/containerfiles/mosc/worker.yaml
 show --format json testdata/containerfiles/mosc/arch-only.yaml
-echo "== bad input is one line on stderr and exit 2"
+echo "== a MachineOSConfig without content: findings at its lines, exit 1"
 show testdata/containerfiles/mosc/no-content.yaml
+echo "== input that cannot be read is one line on stderr naming it, and exit 2"
+show testdata/containerfiles/mosc/missing.yaml

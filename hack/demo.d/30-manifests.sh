@@ -13,7 +13,7 @@ cf=Containerfile.example
 [ -e "$cf" ] || printf 'FROM configs AS final\nRUN dnf install -y autofs libsss_autofs openldap-clients \\\n    && dnf clean all \\\n    && ostree container commit\n' >"$cf"
 
 echo "== ocl-build secret merge (what jq -s '.[0] * .[1]' does; file mode 0600, nothing printed)"
-"$bin" secret merge "$ps/pull-secret.json" "$ps/push-secret.yaml" -o "$out/pull-and-push-secret.json"
+"$bin" secret merge "$ps/pull-secret.json" "$ps/push-secret.yaml" --output-file "$out/pull-and-push-secret.json"
 ls -l "$out/pull-and-push-secret.json" | awk '{print $1, $NF}'
 cmp <(jq -S . "$out/pull-and-push-secret.json") <(jq -S -s '.[0] * .[1]' "$ps/pull-secret.json" "$ps/push-secret.json") && echo "same as jq"
 
@@ -27,7 +27,7 @@ echo "== ocl-build manifests --with-pool (MachineOSConfig + MachineConfigPool + 
 	--push-spec image-registry.openshift-image-registry.svc:5000/openshift-machine-config-operator/os-image:v1 \
 	--push-secret push-secret --push-secret-file "$ps/push-secret.json" \
 	--base-pull-secret pull-and-push-secret --base-pull-secret-file "$out/pull-and-push-secret.json" \
-	-o "$out/layering.yaml"
+	--output-file "$out/layering.yaml"
 grep -v dockerconfigjson: "$out/layering.yaml" | sed -n '1,45p'
 
 echo "== ocl-build validate (schema + CEL + cross-object + embedded lint)"
