@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ocl-build/ocl-build/internal/fixture"
 )
 
 // asCLIEnv makes this test binary act as ocl-build itself, so the demo
@@ -34,7 +36,7 @@ func TestOfflineDemoScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := filepath.Abs("../..")
+	root, err := fixture.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +59,11 @@ func TestOfflineDemoScripts(t *testing.T) {
 			out, err := cmd.CombinedOutput()
 			text := string(out)
 			if err != nil {
-				t.Fatalf("%s: %v\n%s", c.script, err, tail(text, 40))
+				t.Fatalf("%s: %v\n%s", c.script, err, lastLines(text, 40))
 			}
 			for _, w := range c.want {
 				if !strings.Contains(text, w) {
-					t.Errorf("%s printed no %q\n%s", c.script, w, tail(text, 40))
+					t.Errorf("%s printed no %q\n%s", c.script, w, lastLines(text, 40))
 				}
 			}
 			if n := strings.Count(text, "(exit 2)"); n != c.exit2 {
@@ -72,12 +74,4 @@ func TestOfflineDemoScripts(t *testing.T) {
 			}
 		})
 	}
-}
-
-func tail(s string, lines int) string {
-	l := strings.Split(s, "\n")
-	if len(l) > lines {
-		l = l[len(l)-lines:]
-	}
-	return strings.Join(l, "\n")
 }
